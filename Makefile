@@ -1,0 +1,51 @@
+# clusterd — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+NODE  ?= node
+NPM   ?= npm
+TSC   := node_modules/.bin/tsc
+ESLINT := node_modules/.bin/eslint
+
+# Test files are discovered, so adding a test never means editing this file.
+TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
+TEST_CONCURRENCY ?= 2
+
+.PHONY: all deps build lint typecheck test test-only run bench generate verify-generated clean
+
+all: build
+
+node_modules/.installed: package.json package-lock.json
+	@# Native modules (better-sqlite3) compile from source: nothing downloads a prebuilt binary.
+	npm_config_build_from_source=true $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed
+
+build: deps
+	$(TSC) -p tsconfig.json
+
+typecheck: deps
+	$(TSC) -p tsconfig.json --noEmit
+
+lint: deps
+	$(ESLINT) --max-warnings=0 .
+
+# crds/ is generated from the TypeScript API types in api/: one source of truth.
+generate: build
+	$(NODE) dist/cmd/clusterd.js generate crds --out crds
+
+test: lint build
+	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) $(TEST_FILES)
+
+# Run the tests without lint, for a quick loop while developing.
+test-only: build
+	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) $(TEST_FILES)
+
+# The embedded default: own API server, in-memory provider, kubeconfig in .clusterd/kubeconfig.
+run: build
+	$(NODE) dist/cmd/clusterd.js run $(ARGS)
+
+bench: build
+	$(NODE) dist/bench/run.js $(ARGS)
+
+clean:
+	rm -rf dist .build

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * The single clusterd entry point. Each part of the system contributes its own subcommand;
+ * this file only assembles them.
+ */
+import { Command } from 'commander';
+import { apiserverCommand } from '../apiserver/cli.js';
+import { agentCommand } from '../bootstrap/cli.js';
+import { runCommand } from './run.js';
+
+export function buildCli(): Command {
+  const program = new Command('clusterd')
+    .description('Declarative cluster-lifecycle daemon: Cluster, Machine, MachineSet and MachineDeployment')
+    .version('0.1.0')
+    .showHelpAfterError();
+  program.addCommand(runCommand());
+  program.addCommand(apiserverCommand());
+  program.addCommand(agentCommand());
+  return program;
+}
+
+buildCli().parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
