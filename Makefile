@@ -31,7 +31,7 @@ lint: deps
 
 # crds/ is generated from the TypeScript API types in api/: one source of truth.
 generate: build
-	$(NODE) dist/cmd/clusterd.js generate crds --out crds
+	$(NODE) dist/api/generate-crds.js crds
 
 test: lint build
 	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) $(TEST_FILES)

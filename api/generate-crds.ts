@@ -1,0 +1,12 @@
+/** Writes crds/*.yaml from the TypeScript API types: `make generate`. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../lib/paths.js';
+import { renderCRDFiles } from './render.js';
+
+const out = process.argv[2] ?? join(repoRoot(), 'crds');
+mkdirSync(out, { recursive: true });
+for (const [file, text] of renderCRDFiles()) {
+  writeFileSync(join(out, file), text);
+  process.stdout.write(`wrote ${join(out, file)}\n`);
+}
