@@ -7,3 +7,4 @@ export * from './machine.js';
 export * from './machineset.js';
 export * from './machinedeployment.js';
 export { KINDS, crdFor, allCRDs, crdFileName, type KindDef, type PrinterColumnDef } from './crds.js';
+export * from './models.js';
