@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createConnection, createServer, type Server } from 'node:net';
+import { LoadBalancer } from '../../providers/inmemory/lb.js';
+
+/** A member that answers every connection with its own name. */
+async function member(host: string, name: string): Promise<Server> {
+  // Health probes connect and hang up at once: the member must shrug off the reset.
+  const s = createServer((c) => { c.on('error', () => {}); c.end(name); });
+  await new Promise<void>((r) => s.listen(0, host, () => r()));
+  return s;
+}
+const portOf = (s: Server): number => (s.address() as { port: number }).port;
+
+function ask(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = createConnection({ host, port });
+    let got = '';
+    c.on('data', (d) => (got += d.toString()));
+    c.on('close', () => resolve(got));
+    c.on('error', reject);
+  });
+}
+
+const close = (s: Server): Promise<void> => new Promise((r) => s.close(() => r()));
+
+test('spreads connections over members and fails over when one dies', async () => {
+  const a = await member('127.20.0.1', 'a');
+  const b = await member('127.20.0.2', 'b');
+  const lb = new LoadBalancer({ host: '127.20.0.100', port: 26443, healthIntervalMs: 200 });
+  await lb.start();
+  try {
+    lb.setBackends([{ host: '127.20.0.1', port: portOf(a) }, { host: '127.20.0.2', port: portOf(b) }]);
+    const answers = new Set<string>();
+    for (let i = 0; i < 6; i++) answers.add(await ask('127.20.0.100', 26443));
+    assert.deepEqual([...answers].sort(), ['a', 'b']);
+
+    // Member a goes away without telling the balancer: every connection must still be answered, by b.
+    await close(a);
+    for (let i = 0; i < 6; i++) assert.equal(await ask('127.20.0.100', 26443), 'b');
+    assert.equal(lb.backends().find((m) => m.host === '127.20.0.1')?.healthy, false);
+
+    // It comes back on the same address and port: the health check puts it back in rotation.
+    const a2 = createServer((c) => { c.on('error', () => {}); c.end('a'); });
+    await new Promise<void>((r) => a2.listen(lb.backends().find((m) => m.host === '127.20.0.1')!.port, '127.20.0.1', () => r()));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(lb.backends().find((m) => m.host === '127.20.0.1')?.healthy, true);
+    const back = new Set<string>();
+    for (let i = 0; i < 6; i++) back.add(await ask('127.20.0.100', 26443));
+    assert.deepEqual([...back].sort(), ['a', 'b']);
+    await close(a2);
+  } finally {
+    await lb.close();
+    await close(b);
+  }
+});
+
+test('with no live member a connection is closed, not hung', async () => {
+  const lb = new LoadBalancer({ host: '127.20.0.101', port: 26443 });
+  await lb.start();
+  try {
+    lb.setBackends([{ host: '127.20.0.9', port: 1 }]);
+    assert.equal(await ask('127.20.0.101', 26443), '');
+  } finally {
+    await lb.close();
+  }
+});
