@@ -1,26 +1,50 @@
 /**
  * Structural-schema validation, defaulting and pruning of custom resources, as kube-apiserver does them.
- * PLACEHOLDER: the real implementation replaces these bodies; the signatures are the contract the REST layer uses.
+ * The REST layer calls, on every write: prune → applyDefaults → validate, and turns errors into statusForInvalid().
  */
 import type { FieldError, JSONSchemaProps } from '../types.js';
+import { applyDefaultsNode, pruneNonNullableNulls } from './defaults.js';
+import { validateListTypes } from './list-types.js';
+import { validateObjectMetaFields } from './object-meta.js';
+import { pruneNode } from './prune.js';
+import { validateStructuralSchema } from './structural.js';
+import { validateNode } from './validate.js';
 
-/** Validates obj against schema; field paths are rooted at the object (`spec.replicas`). */
-export function validate(_schema: JSONSchemaProps, _obj: unknown): FieldError[] {
-  return [];
+export { formatFieldError, statusForInvalid, fieldErrors } from './field-errors.js';
+export { validateObjectMetaFields, qualifiedNameErrors, labelValueErrors, dns1123SubdomainErrors } from './object-meta.js';
+
+/**
+ * Validates obj against schema; field paths are rooted at the object (`spec.replicas`). Includes the implicit
+ * metadata checks of custom resources (labels, annotations, finalizers; the name is the REST layer's) and
+ * x-kubernetes-list-type set/map uniqueness.
+ */
+export function validate(schema: JSONSchemaProps, obj: unknown): FieldError[] {
+  const errs: FieldError[] = [];
+  validateNode(schema, obj, '', errs);
+  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
+    errs.push(...validateObjectMetaFields((obj as Record<string, unknown>).metadata));
+  }
+  validateListTypes(schema, obj, '', errs);
+  return errs;
 }
 
 /** Applies `default` values in place, as kube-apiserver does on create, update and read. */
-export function applyDefaults(_schema: JSONSchemaProps, _obj: unknown): void {}
+export function applyDefaults(schema: JSONSchemaProps, obj: unknown): void {
+  applyDefaultsNode(schema, obj);
+  pruneNonNullableNulls(schema, obj);
+}
 
 /**
  * Drops fields the schema does not know, in place, unless x-kubernetes-preserve-unknown-fields.
  * Returns the dropped paths (`spec.foo`), which the REST layer turns into fieldValidation=Strict errors or Warn warnings.
  */
-export function prune(_schema: JSONSchemaProps, _obj: unknown): string[] {
-  return [];
+export function prune(schema: JSONSchemaProps, obj: unknown): string[] {
+  const pruned: string[] = [];
+  pruneNode(schema, obj, '', true, pruned);
+  return pruned;
 }
 
 /** Checks that a CRD's openAPIV3Schema is structural; errors name spec.versions[i].schema.openAPIV3Schema.... */
-export function validateStructural(_schema: JSONSchemaProps, _fieldPrefix: string): FieldError[] {
-  return [];
+export function validateStructural(schema: JSONSchemaProps, fieldPrefix: string): FieldError[] {
+  return validateStructuralSchema(schema, fieldPrefix);
 }
