@@ -1,0 +1,49 @@
+/** The workload cluster's admin kubeconfig, as kubeadm's admin.conf: a client certificate signed by the cluster CA. */
+import { X509Certificate } from 'node:crypto';
+import { kubeconfigYaml } from '../../lib/kubeconfig.js';
+import { signCert, verifyIssuedBy, type CertAndKey } from '../../lib/pki.js';
+
+export const ADMIN_USER = 'kubernetes-admin';
+const MASTERS = 'system:masters';
+
+export function endpointURL(ep: { host: string; port: number }): string {
+  const host = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
+  return `https://${host}:${ep.port}`;
+}
+
+/** A fresh admin kubeconfig (YAML) for the cluster. Needs the CA key. */
+export function adminKubeconfig(clusterName: string, endpoint: { host: string; port: number }, ca: CertAndKey): string {
+  if (!ca.keyPem) throw new Error(`cluster ${clusterName}: the CA Secret has no tls.key, so clusterd cannot issue the admin kubeconfig`);
+  const admin = signCert({ commonName: ADMIN_USER, organization: [MASTERS], usages: ['client'] }, ca);
+  return kubeconfigYaml({
+    clusterName,
+    server: endpointURL(endpoint),
+    caPem: ca.certPem,
+    userName: `${clusterName}-admin`,
+    contextName: `${clusterName}-admin@${clusterName}`,
+    clientCertPem: admin.certPem,
+    clientKeyPem: admin.keyPem,
+  });
+}
+
+/**
+ * Whether an existing admin kubeconfig can stay: same server, same CA, and a client certificate from that
+ * CA with at least renewBeforeMs of life left.
+ */
+export function adminKubeconfigCurrent(
+  parsed: { server: string; caPem?: string; clientCertPem?: string },
+  endpoint: { host: string; port: number },
+  caPem: string,
+  now = new Date(),
+  renewBeforeMs = 30 * 24 * 3600 * 1000,
+): boolean {
+  if (parsed.server !== endpointURL(endpoint)) return false;
+  if (!parsed.caPem || parsed.caPem.trim() !== caPem.trim()) return false;
+  if (!parsed.clientCertPem) return false;
+  try {
+    if (!verifyIssuedBy(parsed.clientCertPem, caPem, now)) return false;
+    return new Date(new X509Certificate(parsed.clientCertPem).validTo).getTime() - now.getTime() > renewBeforeMs;
+  } catch {
+    return false;
+  }
+}
