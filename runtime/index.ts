@@ -1,0 +1,22 @@
+/** The clusterd controller runtime: controller-runtime's shape on @kubernetes/client-node. */
+export * from './types.js';
+export * from './errors.js';
+export { Client, type ClientOptions, type ListOptions, type ObjectKey, type ObjectRef, type PatchOptions, type PatchType, type DeleteOptions, type ResourceMapping } from './client.js';
+export { InformerCache, NAMESPACE_INDEX, OWNER_UID_INDEX, type CacheListOptions, type Reader } from './cache/cache.js';
+export type { EventHandler } from './cache/informer.js';
+export type { IndexFunc } from './cache/store.js';
+export { Controller, type MapFunc, type Predicate } from './controller.js';
+export { Builder, newControllerManagedBy, type BuilderOptions } from './builder.js';
+export { enqueueForObject, enqueueForOwner, enqueueByLabel, enqueueByField, generationChanged, resourceVersionChanged } from './handlers.js';
+export { Manager, LeaderElectionLostError, type ManagerOptions, type Runnable } from './manager.js';
+export { LeaderElector, LEASE_GVK, microTime, type LeaderElectionConfig, type Lease } from './leaderelection.js';
+export { Recorder, type EventRecorder, type EventType } from './recorder.js';
+export { PatchHelper, createMergePatch, type PatchHelperOptions } from './patch.js';
+export * from './conditions.js';
+export * from './meta.js';
+export * from './labels.js';
+export { RateLimitingQueue, type QueueMetrics, type QueueOptions } from './queue/workqueue.js';
+export { ItemExponentialFailureRateLimiter, BucketRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter, type RateLimiter } from './queue/ratelimiter.js';
+export { RuntimeMetrics } from './metrics.js';
+export { setupSignalHandler } from './signals.js';
+export { parseBindAddress } from './server.js';
