@@ -1,0 +1,156 @@
+/**
+ * The RBAC authorizer (Roles, ClusterRoles and their bindings, as kube-apiserver evaluates them), the bootstrap
+ * policy kubeadm relies on, and an approximation of the Node authorizer for group system:nodes.
+ */
+import type { UserInfo } from './auth.js';
+import { nowRfc3339 } from './objects.js';
+import { StorageError, type KObject, type Storage } from './storage/index.js';
+import { randomUUID } from 'node:crypto';
+
+export interface RequestAttributes {
+  verb: string;
+  resourceRequest: boolean;
+  apiGroup?: string;
+  resource?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  path: string;
+}
+
+interface PolicyRule {
+  verbs?: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+interface Subject {
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+const has = (list: string[] | undefined, v: string): boolean => !!list && (list.includes('*') || list.includes(v));
+
+function ruleAllows(rule: PolicyRule, a: RequestAttributes): boolean {
+  if (!has(rule.verbs, a.verb)) return false;
+  if (!a.resourceRequest) {
+    return (rule.nonResourceURLs ?? []).some((u) => u === '*' || u === a.path || (u.endsWith('*') && a.path.startsWith(u.slice(0, -1))));
+  }
+  if (!has(rule.apiGroups, a.apiGroup ?? '')) return false;
+  const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource!;
+  const resources = rule.resources ?? [];
+  const resOk = resources.includes('*') || resources.includes(res) || (a.subresource !== undefined && resources.includes(`*/${a.subresource}`));
+  if (!resOk) return false;
+  return !rule.resourceNames?.length || (a.name !== undefined && rule.resourceNames.includes(a.name));
+}
+
+function subjectMatches(s: Subject, user: UserInfo, bindingNamespace: string | undefined): boolean {
+  if (s.kind === 'User') return s.name === user.name;
+  if (s.kind === 'Group') return user.groups.includes(s.name);
+  if (s.kind === 'ServiceAccount') return user.name === `system:serviceaccount:${s.namespace ?? bindingNamespace}:${s.name}`;
+  return false;
+}
+
+/** What a node may do without RBAC grants: roughly the Node authorizer's allowances, without the graph. */
+function nodeAllows(user: UserInfo, a: RequestAttributes): boolean {
+  if (!user.groups.includes('system:nodes') || !user.name.startsWith('system:node:')) return false;
+  if (!a.resourceRequest) return a.verb === 'get';
+  if (['get', 'list', 'watch'].includes(a.verb)) return true;
+  const r = `${a.apiGroup ?? ''}/${a.resource}`;
+  if (r === '/nodes' || r === '/events' || r === 'events.k8s.io/events' || r === '/pods') return true;
+  if (r === 'coordination.k8s.io/leases') return a.namespace === 'kube-node-lease';
+  if (r === 'certificates.k8s.io/certificatesigningrequests') return a.verb === 'create' || a.subresource === undefined;
+  return false;
+}
+
+export class RbacAuthorizer {
+  constructor(private readonly storage: Storage) {}
+
+  async authorize(user: UserInfo, a: RequestAttributes): Promise<boolean> {
+    if (user.groups.includes('system:masters')) return true;
+    if (nodeAllows(user, a)) return true;
+    const clusterRoles = new Map((await this.storage.list('rbac.authorization.k8s.io/clusterroles')).items.map((o) => [o.metadata.name!, o]));
+    const rulesOf = (o: KObject | undefined): PolicyRule[] => (o?.rules as PolicyRule[] | undefined) ?? [];
+    const allowsVia = (b: KObject, ns: string | undefined, roles: (ref: { kind: string; name: string }) => KObject | undefined): boolean => {
+      const subjects = (b.subjects as Subject[] | undefined) ?? [];
+      if (!subjects.some((s) => subjectMatches(s, user, ns))) return false;
+      const ref = b.roleRef as { kind: string; name: string } | undefined;
+      return !!ref && rulesOf(roles(ref)).some((r) => ruleAllows(r, a));
+    };
+    for (const b of (await this.storage.list('rbac.authorization.k8s.io/clusterrolebindings')).items) {
+      if (allowsVia(b, undefined, (ref) => (ref.kind === 'ClusterRole' ? clusterRoles.get(ref.name) : undefined))) return true;
+    }
+    if (a.namespace) {
+      const roles = new Map((await this.storage.list('rbac.authorization.k8s.io/roles', a.namespace)).items.map((o) => [o.metadata.name!, o]));
+      for (const b of (await this.storage.list('rbac.authorization.k8s.io/rolebindings', a.namespace)).items) {
+        if (allowsVia(b, a.namespace, (ref) => (ref.kind === 'ClusterRole' ? clusterRoles.get(ref.name) : roles.get(ref.name)))) return true;
+      }
+    }
+    return false;
+  }
+}
+
+const READ = ['get', 'list', 'watch'];
+const ALL_VERBS = ['*'];
+
+function clusterRole(name: string, rules: PolicyRule[], labels: Record<string, string> = {}): KObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole',
+    metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults', ...labels }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
+    rules,
+  };
+}
+
+function clusterRoleBinding(name: string, role: string, subjects: Subject[]): KObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding',
+    metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' } },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: subjects.map((s) => ({ apiGroup: 'rbac.authorization.k8s.io', ...s })),
+  };
+}
+
+const group = (name: string): Subject => ({ kind: 'Group', name });
+
+/** kube-apiserver's bootstrap policy, the part kubeadm and kubelets rely on. */
+export function bootstrapPolicy(): KObject[] {
+  const editRules: PolicyRule[] = [{ apiGroups: ['', 'coordination.k8s.io', 'events.k8s.io'], resources: ['configmaps', 'secrets', 'serviceaccounts', 'events', 'leases', 'pods'], verbs: ['create', 'delete', 'deletecollection', 'patch', 'update', ...READ] }];
+  return [
+    clusterRole('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ALL_VERBS }, { nonResourceURLs: ['*'], verbs: ALL_VERBS }]),
+    clusterRole('admin', [...editRules, { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['create', 'delete', 'deletecollection', 'patch', 'update', ...READ] }]),
+    clusterRole('edit', editRules),
+    clusterRole('view', [{ apiGroups: ['', 'coordination.k8s.io', 'events.k8s.io'], resources: ['configmaps', 'serviceaccounts', 'events', 'leases', 'pods', 'namespaces'], verbs: READ }]),
+    clusterRole('system:discovery', [{ nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] }]),
+    clusterRole('system:public-info-viewer', [{ nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] }]),
+    clusterRole('system:basic-user', [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] }]),
+    clusterRole('system:node-bootstrapper', [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] }]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/nodeclient'], verbs: ['create'] }]),
+    clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/selfnodeclient'], verbs: ['create'] }]),
+    clusterRole('system:node', [
+      { apiGroups: [''], resources: ['nodes', 'nodes/status', 'pods', 'pods/status', 'events', 'configmaps', 'secrets', 'services', 'endpoints'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] },
+    ]),
+    clusterRoleBinding('cluster-admin', 'cluster-admin', [group('system:masters')]),
+    clusterRoleBinding('system:discovery', 'system:discovery', [group('system:authenticated')]),
+    clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
+    clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
+  ];
+}
+
+/** Creates the bootstrap policy objects that are missing; existing ones (possibly edited) are left alone. */
+export async function seedBootstrapPolicy(storage: Storage): Promise<void> {
+  for (const o of bootstrapPolicy()) {
+    const resource = o.kind === 'ClusterRole' ? 'rbac.authorization.k8s.io/clusterroles' : 'rbac.authorization.k8s.io/clusterrolebindings';
+    const key = { resource, namespace: '', name: o.metadata.name! };
+    if (await storage.get(key)) continue;
+    try {
+      await storage.create(key, { ...o, metadata: { ...o.metadata, uid: randomUUID(), creationTimestamp: nowRfc3339() } });
+    } catch (e) {
+      if (!(e instanceof StorageError && e.reason === 'AlreadyExists')) throw e;
+    }
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The HTTPS front: authentication, routing of kube-apiserver's URL space, authorization, and dispatch to
+ * discovery, OpenAPI, REST and watch. node:https is used directly: the URL space is kube's, not a route table,
+ * and watches need the raw response stream.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../lib/logging.js';
+import { authenticate, type AuthConfig, type UserInfo } from './auth.js';
+import { apiVersions, group, groupList, KUBE_VERSION, resourceList } from './discovery.js';
+import { negotiate, sendError, sendJson, sendRaw } from './http.js';
+import { buildOpenApiV2, buildOpenApiV3Discovery, buildOpenApiV3GroupVersion } from './openapi/index.js';
+import type { RbacAuthorizer, RequestAttributes } from './rbac.js';
+import type { Registry } from './registry.js';
+import { Rest, type ResourceRequest, type RestContext } from './rest.js';
+import { ApiError, badRequest, methodNotAllowed, statusBody } from './status.js';
+import type { ResourceInfo } from './types.js';
+import { serveWatch, type WatchOptions } from './watch.js';
+
+export interface HandlerConfig {
+  ctx: RestContext;
+  auth: AuthConfig;
+  authorizer?: RbacAuthorizer;
+  watch: WatchOptions;
+  serverAddress: () => string;
+}
+
+const NOT_FOUND = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+const STATUS_SUBRESOURCE_NAMES = new Set(['status', 'finalize', 'scale', 'approval']);
+
+interface Parsed {
+  info: ResourceInfo;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  watchPrefix: boolean;
+}
+
+function parseResourcePath(registry: Registry, group: string, version: string, rest: string[]): Parsed | undefined {
+  let watchPrefix = false;
+  if (rest[0] === 'watch') {
+    watchPrefix = true;
+    rest = rest.slice(1);
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3 && !STATUS_SUBRESOURCE_NAMES.has(rest[2]!)) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length < 1 || rest.length > 3) return undefined;
+  const info = registry.lookup(group, version, rest[0]!);
+  if (!info) return undefined;
+  if (namespace !== undefined && !info.namespaced) return undefined;
+  return { info, namespace, name: rest[1], subresource: rest[2], watchPrefix };
+}
+
+export class Handler {
+  private readonly rest: Rest;
+  private openapiCache = new Map<string, { gen: number; text: string }>();
+
+  constructor(private readonly cfg: HandlerConfig, private readonly logger: Logger) {
+    this.rest = new Rest(cfg.ctx);
+  }
+
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.dispatch(req, res).catch((e: unknown) => {
+      if (e instanceof ApiError) {
+        sendError(res, e);
+        return;
+      }
+      this.logger.error({ err: e instanceof Error ? e.stack : String(e), method: req.method, path: (req.url ?? '').split('?')[0] }, 'internal error');
+      sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`));
+    });
+  };
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const qi = url.indexOf('?');
+    const path = qi < 0 ? url : url.slice(0, qi);
+    const query = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
+    const user = await authenticate(req, this.cfg.auth);
+    if (!user) {
+      req.resume();
+      return sendJson(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+    }
+    let segs: string[];
+    try {
+      segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed path ${JSON.stringify(path)}`);
+    }
+    const method = req.method ?? 'GET';
+    if ((segs[0] === 'api' && segs.length >= 2 && segs[1] === 'v1' && segs.length > 2) || (segs[0] === 'apis' && segs.length > 3)) {
+      return this.resource(req, res, user, segs, query, method);
+    }
+    await this.authorize(user, { verb: method.toLowerCase(), resourceRequest: false, path });
+    req.resume();
+    if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed('');
+    return this.nonResource(req, res, segs, path);
+  }
+
+  private async authorize(user: UserInfo, a: RequestAttributes): Promise<void> {
+    if (!this.cfg.authorizer || (await this.cfg.authorizer.authorize(user, a))) return;
+    const what = a.resourceRequest
+      ? `User "${user.name}" cannot ${a.verb} resource "${a.resource}${a.subresource ? '/' + a.subresource : ''}" in API group "${a.apiGroup ?? ''}"${a.namespace ? ` in the namespace "${a.namespace}"` : a.name === undefined ? ' at the cluster scope' : ''}`
+      : `User "${user.name}" cannot ${a.verb} path "${a.path}"`;
+    const subject = a.resourceRequest ? `${a.resource}${a.apiGroup ? '.' + a.apiGroup : ''}${a.name ? ` "${a.name}"` : ''} is forbidden` : 'forbidden';
+    throw new ApiError(403, 'Forbidden', `${subject}: ${what}`, a.resourceRequest ? { name: a.name, group: a.apiGroup, kind: a.resource } : undefined);
+  }
+
+  private cachedDoc(key: string, build: () => Record<string, unknown> | undefined): string | undefined {
+    const gen = this.cfg.ctx.registry.generation;
+    const hit = this.openapiCache.get(key);
+    if (hit && hit.gen === gen) return hit.text;
+    const doc = build();
+    if (!doc) return undefined;
+    const text = JSON.stringify(doc);
+    this.openapiCache.set(key, { gen, text });
+    return text;
+  }
+
+  private nonResource(req: IncomingMessage, res: ServerResponse, segs: string[], path: string): void {
+    const registry = this.cfg.ctx.registry;
+    const [a, b, c, d] = segs;
+    if (a === 'healthz' || a === 'livez' || a === 'readyz') return sendRaw(res, 200, 'ok', 'text/plain; charset=utf-8');
+    if (a === 'version' && segs.length === 1) return sendJson(res, 200, KUBE_VERSION);
+    if (a === 'api' && segs.length === 1) return sendJson(res, 200, apiVersions(this.cfg.serverAddress()));
+    if (a === 'api' && b === 'v1' && segs.length === 2) return sendJson(res, 200, resourceList(registry, '', 'v1'));
+    if (a === 'apis' && segs.length === 1) return sendJson(res, 200, groupList(registry));
+    if (a === 'apis' && segs.length === 2) {
+      const g = group(registry, b!);
+      if (g) return sendJson(res, 200, g);
+    }
+    if (a === 'apis' && segs.length === 3) {
+      const l = resourceList(registry, b!, c!);
+      if (l) return sendJson(res, 200, l);
+    }
+    if (a === 'openapi' && b === 'v2' && segs.length === 2) {
+      const accept = req.headers.accept ?? '';
+      if (accept && !/application\/json|\*\/\*/.test(accept)) throw new ApiError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2');
+      return sendRaw(res, 200, this.cachedDoc('v2', () => buildOpenApiV2(registry.all()))!);
+    }
+    if (a === 'openapi' && b === 'v3' && segs.length === 2) return sendRaw(res, 200, this.cachedDoc('v3', () => buildOpenApiV3Discovery(registry.all()))!);
+    if (a === 'openapi' && b === 'v3' && c) {
+      const gvPath = segs.slice(2).join('/');
+      const text = this.cachedDoc(`v3:${gvPath}`, () => buildOpenApiV3GroupVersion(registry.all(), gvPath));
+      if (text) return sendRaw(res, 200, text);
+    }
+    void d;
+    void path;
+    throw NOT_FOUND();
+  }
+
+  private async resource(req: IncomingMessage, res: ServerResponse, user: UserInfo, segs: string[], query: URLSearchParams, method: string): Promise<void> {
+    const core = segs[0] === 'api';
+    const groupName = core ? '' : segs[1]!;
+    const version = core ? 'v1' : segs[2]!;
+    const parsed = parseResourcePath(this.cfg.ctx.registry, groupName, version, segs.slice(core ? 2 : 3));
+    if (!parsed) {
+      req.resume();
+      throw NOT_FOUND();
+    }
+    const { info, namespace, name, subresource } = parsed;
+    const watch = parsed.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
+    let verb: string;
+    switch (method) {
+      case 'GET': verb = watch ? 'watch' : name ? 'get' : 'list'; break;
+      case 'POST': verb = 'create'; break;
+      case 'PUT': verb = 'update'; break;
+      case 'PATCH': verb = 'patch'; break;
+      case 'DELETE': verb = name ? 'delete' : 'deletecollection'; break;
+      default:
+        req.resume();
+        throw methodNotAllowed(method);
+    }
+    await this.authorize(user, { verb, resourceRequest: true, apiGroup: info.group, resource: info.plural, subresource, namespace, name, path: segs.join('/') });
+    const r: ResourceRequest = { req, res, info, namespace, name, subresource, query };
+    if (!name && (method === 'PUT' || method === 'PATCH')) {
+      req.resume();
+      throw methodNotAllowed(`${method} on a collection`);
+    }
+    if (name && method === 'POST') {
+      req.resume();
+      throw methodNotAllowed('POST on a named object');
+    }
+    const neg = negotiate(req.headers.accept);
+    if (!neg) {
+      req.resume();
+      throw new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
+    }
+    switch (verb) {
+      case 'watch': req.resume(); return serveWatch(this.cfg.ctx, r, neg, this.cfg.watch);
+      case 'get': req.resume(); return this.rest.get(r, neg);
+      case 'list': req.resume(); return this.rest.list(r, neg);
+      case 'create': return this.rest.create(r);
+      case 'update': return this.rest.update(r);
+      case 'patch': return this.rest.patch(r);
+      case 'delete': return this.rest.delete(r);
+      default: return this.rest.deleteCollection(r);
+    }
+  }
+}
