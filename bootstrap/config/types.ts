@@ -1,0 +1,117 @@
+/** The agent's internal configuration model: kubeadm's v1beta3/v1beta4 documents decoded, defaulted and normalised. */
+
+export interface Arg {
+  name: string;
+  value: string;
+}
+
+export interface HostPathMount {
+  name: string;
+  hostPath: string;
+  mountPath: string;
+  readOnly: boolean;
+  pathType?: string;
+}
+
+export interface ControlPlaneComponent {
+  extraArgs: Arg[];
+  extraVolumes: HostPathMount[];
+}
+
+export interface LocalEtcd {
+  imageRepository?: string;
+  imageTag?: string;
+  dataDir: string;
+  extraArgs: Arg[];
+  serverCertSANs: string[];
+  peerCertSANs: string[];
+}
+
+export interface ExternalEtcd {
+  endpoints: string[];
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+export interface ClusterConfiguration {
+  kubernetesVersion: string;
+  clusterName: string;
+  controlPlaneEndpoint: string;
+  imageRepository: string;
+  certificatesDir: string;
+  networking: { serviceSubnet: string; podSubnet?: string; dnsDomain: string };
+  etcd: { local?: LocalEtcd; external?: ExternalEtcd };
+  apiServer: ControlPlaneComponent & { certSANs: string[] };
+  controllerManager: ControlPlaneComponent;
+  scheduler: ControlPlaneComponent;
+  featureGates: Record<string, boolean>;
+  dns: { imageRepository?: string; imageTag?: string; disabled: boolean };
+  proxy: { disabled: boolean };
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+export interface NodeRegistration {
+  name: string;
+  criSocket: string;
+  taints: Taint[];
+  kubeletExtraArgs: Arg[];
+  ignorePreflightErrors: string[];
+  imagePullPolicy: string;
+}
+
+export interface BootstrapTokenSpec {
+  token: string;
+  description?: string;
+  /** Seconds; ignored when expires is set. 0 means never expires. */
+  ttlSeconds: number;
+  expires?: string;
+  usages: string[];
+  groups: string[];
+}
+
+export interface APIEndpoint {
+  advertiseAddress: string;
+  bindPort: number;
+}
+
+/** kubeadm v1beta4 timeouts, in milliseconds. */
+export interface Timeouts {
+  controlPlaneComponentHealthCheck: number;
+  kubernetesAPICall: number;
+  tlsBootstrap: number;
+  discovery: number;
+}
+
+export interface InitConfiguration {
+  bootstrapTokens: BootstrapTokenSpec[];
+  nodeRegistration: NodeRegistration;
+  localAPIEndpoint: APIEndpoint;
+  certificateKey?: string;
+  skipPhases: string[];
+  timeouts: Timeouts;
+  cluster: ClusterConfiguration;
+  /** The KubeletConfiguration document as given (kubelet.config.k8s.io/v1beta1), before defaults. */
+  kubelet: Record<string, unknown>;
+}
+
+export interface BootstrapTokenDiscovery {
+  token: string;
+  apiServerEndpoint: string;
+  caCertHashes: string[];
+  unsafeSkipCAVerification: boolean;
+}
+
+export interface JoinConfiguration {
+  nodeRegistration: NodeRegistration;
+  caCertPath: string;
+  discovery: { bootstrapToken?: BootstrapTokenDiscovery; file?: { kubeConfigPath: string }; tlsBootstrapToken?: string };
+  controlPlane?: { localAPIEndpoint: APIEndpoint; certificateKey?: string };
+  skipPhases: string[];
+  timeouts: Timeouts;
+}
