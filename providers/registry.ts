@@ -59,7 +59,7 @@ const PROVIDER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** The registry with clusterd's built-in providers. */
 export function defaultRegistry(ctxFor: (name: string) => ProviderContext): ProviderRegistry {
   const reg = new ProviderRegistry(ctxFor);
-  // BUILTINS
+  reg.register('inmemory', async (ctx) => (await import('./inmemory/provider.js')).createInMemoryProvider(ctx));
   return reg;
 }
 

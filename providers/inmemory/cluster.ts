@@ -1,0 +1,253 @@
+/**
+ * One workload cluster in the in-memory provider: its load balancer (the control-plane endpoint), its
+ * store (stacked etcd, simulated: one store shared by every member's API server), its machines, and the
+ * static Pods they run. Control-plane components are started here on the kubelets' behalf.
+ *
+ * Leader election for kube-controller-manager is by construction: every member's controller-manager is
+ * a candidate, and exactly one (the oldest still running) acts; when it stops, the next one takes over.
+ * All candidates live in this process, so this gives what the Lease-based election gives a real cluster.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../lib/logging.js';
+import { openStorage, startApiServer, type ApiServerHandle, type Storage } from './deps.js';
+import { ControllerManager } from './controller-manager.js';
+import { ApiError, KubeClient } from './kubeclient.js';
+import { LoadBalancer } from './lb.js';
+import type { SimMachine } from './machine.js';
+import type { PodHost } from './kubelet.js';
+import { readFlagFile, type StaticPod } from './staticpods.js';
+
+export interface ClusterRecord {
+  namespace: string;
+  name: string;
+  uid?: string;
+  addressRange: string;
+  loadBalancer: { host: string; port: number };
+}
+
+interface ApiMember {
+  handle: ApiServerHandle;
+  host: string;
+  port: number;
+}
+
+interface KcmCandidate {
+  machine: string;
+  create(): Promise<ControllerManager>;
+}
+
+export class SimCluster implements PodHost {
+  readonly machines = new Map<string, SimMachine>();
+  private lb?: LoadBalancer;
+  private storage?: Storage;
+  private readonly apiServers = new Map<string, ApiMember>();
+  private readonly kcmCandidates: KcmCandidate[] = [];
+  private activeKcm?: { machine: string; cm?: ControllerManager };
+  private kcmRetry?: NodeJS.Timeout;
+  private closed = false;
+  /** Simulated etcd membership: member name → peer URL, from each etcd static Pod's flags. */
+  readonly etcdMembers = new Map<string, string>();
+  /** Components each machine runs, for `kubectl`-less inspection in tests and the bench. */
+  readonly pods = new Map<string, Set<string>>();
+
+  constructor(readonly dir: string, readonly record: ClusterRecord, private readonly logger: Logger) {}
+
+  get endpoint(): { host: string; port: number } {
+    return this.record.loadBalancer;
+  }
+
+  async startLoadBalancer(): Promise<void> {
+    if (this.lb) return;
+    const lb = new LoadBalancer({ ...this.record.loadBalancer, logger: this.logger });
+    await lb.start();
+    lb.setBackends([...this.apiServers.values()].map((m) => ({ host: m.host, port: m.port })));
+    this.lb = lb;
+  }
+
+  /** Members the load balancer forwards to, and whether they pass its health check. */
+  loadBalancerBackends(): { host: string; port: number; healthy: boolean }[] {
+    return this.lb?.backends() ?? [];
+  }
+
+  /** The cluster's shared store, opened on first use (the first API server). */
+  store(): Storage {
+    if (!this.storage) {
+      mkdirSync(join(this.dir, 'etcd'), { recursive: true });
+      this.storage = openStorage({ dataDir: join(this.dir, 'etcd') });
+    }
+    return this.storage;
+  }
+
+  async startPod(machine: string, root: string, pod: StaticPod): Promise<void> {
+    switch (pod.component) {
+      case 'kube-apiserver': await this.startApiServer(machine, root, pod); break;
+      case 'kube-controller-manager': this.addKcmCandidate(machine, root, pod); break;
+      case 'etcd': this.etcdMembers.set(machine, pod.flags.get('initial-advertise-peer-urls') ?? pod.flags.get('listen-peer-urls') ?? ''); break;
+      default: break; // kube-scheduler and others: nothing to schedule in a simulated cluster
+    }
+    const set = this.pods.get(machine) ?? new Set<string>();
+    set.add(pod.component);
+    this.pods.set(machine, set);
+  }
+
+  async stopPod(machine: string, component: string): Promise<void> {
+    this.pods.get(machine)?.delete(component);
+    switch (component) {
+      case 'kube-apiserver': {
+        const m = this.apiServers.get(machine);
+        this.apiServers.delete(machine);
+        if (m) {
+          this.lb?.removeBackend({ host: m.host, port: m.port });
+          await m.handle.close();
+        }
+        break;
+      }
+      case 'kube-controller-manager': this.removeKcmCandidate(machine); break;
+      case 'etcd': this.etcdMembers.delete(machine); break;
+      default: break;
+    }
+  }
+
+  /**
+   * A crashed member: its API server stops answering, but the load balancer is not told (it must notice
+   * by itself, as a cloud LB does). For tests of the endpoint's resilience.
+   */
+  async crashApiServer(machine: string): Promise<void> {
+    const m = this.apiServers.get(machine);
+    this.apiServers.delete(machine);
+    this.pods.get(machine)?.delete('kube-apiserver');
+    await m?.handle.close();
+    this.removeKcmCandidate(machine);
+  }
+
+  private async startApiServer(machine: string, root: string, pod: StaticPod): Promise<void> {
+    const f = pod.flags;
+    const bind = f.get('bind-address');
+    const host = bind && bind !== '0.0.0.0' ? bind : f.get('advertise-address');
+    if (!host) throw new Error('kube-apiserver: --advertise-address is not set');
+    const port = Number(f.get('secure-port') ?? '6443');
+    const modes = (f.get('authorization-mode') ?? 'AlwaysAllow').split(',');
+    const handle = await startApiServer({
+      port,
+      bindAddress: host,
+      storage: this.store(),
+      tls: { certPem: readFlagFile(root, f, 'tls-cert-file'), keyPem: readFlagFile(root, f, 'tls-private-key-file') },
+      clientCA: { certPem: readFlagFile(root, f, 'client-ca-file') },
+      enableBootstrapTokenAuth: f.get('enable-bootstrap-token-auth') === 'true',
+      anonymous: f.get('anonymous-auth') !== 'false',
+      authorization: modes.includes('RBAC') ? 'RBAC' : 'AlwaysAllow',
+      logger: this.logger.child({ component: 'kube-apiserver', machine }),
+    });
+    this.apiServers.set(machine, { handle, host, port });
+    this.lb?.addBackend({ host, port });
+  }
+
+  private addKcmCandidate(machine: string, root: string, pod: StaticPod): void {
+    const f = pod.flags;
+    // Read the files now, so a manifest pointing at missing files fails like a crashing container.
+    const kubeconfig = readFlagFile(root, f, 'kubeconfig');
+    const signingCA = { certPem: readFlagFile(root, f, 'cluster-signing-cert-file'), keyPem: readFlagFile(root, f, 'cluster-signing-key-file') };
+    const days = f.get('cluster-signing-duration');
+    const create = async (): Promise<ControllerManager> => new ControllerManager({
+      client: await this.kcmClient(kubeconfig, join(root, 'etc/kubernetes/admin.conf')),
+      signingCA,
+      signingDurationDays: days ? Math.max(1, Math.round(parseDurationHours(days) / 24)) : undefined,
+      logger: this.logger.child({ component: 'kube-controller-manager', machine }),
+    });
+    this.removeKcmCandidate(machine);
+    this.kcmCandidates.push({ machine, create });
+    this.electKcm();
+  }
+
+  /**
+   * The controller-manager's client, with its own identity (controller-manager.conf). When the API
+   * server's RBAC policy has no grants for system:kube-controller-manager, it falls back to the
+   * machine's admin.conf rather than leaving CSRs unapproved, and says so.
+   */
+  private async kcmClient(kubeconfig: string, adminConf: string): Promise<KubeClient> {
+    const own = KubeClient.fromKubeconfig(kubeconfig, { maxSockets: 8 });
+    try {
+      await own.get('/apis/certificates.k8s.io/v1/certificatesigningrequests?limit=1');
+      return own;
+    } catch (err) {
+      own.close();
+      if (err instanceof ApiError && err.code === 403 && existsSync(adminConf)) {
+        this.logger.warn('system:kube-controller-manager is not authorized to list CSRs; the simulated controller-manager uses admin.conf');
+        return KubeClient.fromKubeconfig(readFileSync(adminConf, 'utf8'), { maxSockets: 8 });
+      }
+      throw err;
+    }
+  }
+
+  private removeKcmCandidate(machine: string): void {
+    const i = this.kcmCandidates.findIndex((c) => c.machine === machine);
+    if (i >= 0) this.kcmCandidates.splice(i, 1);
+    if (this.activeKcm?.machine === machine) {
+      this.activeKcm.cm?.stop();
+      this.activeKcm = undefined;
+      this.electKcm();
+    }
+  }
+
+  private electKcm(): void {
+    if (this.activeKcm || this.kcmCandidates.length === 0 || this.closed) return;
+    const leader = this.kcmCandidates[0]!;
+    const slot: { machine: string; cm?: ControllerManager } = { machine: leader.machine };
+    this.activeKcm = slot;
+    leader.create().then((cm) => {
+      if (this.activeKcm !== slot) {
+        cm.stop();
+        return;
+      }
+      slot.cm = cm;
+      cm.start();
+      this.logger.info({ cluster: this.record.name, leader: leader.machine }, 'kube-controller-manager leader');
+    }, () => {
+      // Its API server is not answering yet: try again shortly, as a restarting container would.
+      if (this.activeKcm !== slot) return;
+      this.activeKcm = undefined;
+      this.kcmRetry ??= setTimeout(() => {
+        this.kcmRetry = undefined;
+        this.electKcm();
+      }, 500);
+    });
+  }
+
+  /** The machine whose controller-manager is acting. */
+  get controllerManagerLeader(): string | undefined {
+    return this.activeKcm?.machine;
+  }
+
+  /** Stops every machine's processes, the load balancer and the store; the disk stays. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.kcmRetry) clearTimeout(this.kcmRetry);
+    await Promise.all([...this.machines.values()].map((m) => m.stop()));
+    this.activeKcm?.cm?.stop();
+    this.activeKcm = undefined;
+    await Promise.all([...this.apiServers.values()].map((m) => m.handle.close()));
+    this.apiServers.clear();
+    await this.lb?.close();
+    this.lb = undefined;
+    this.storage?.close();
+    this.storage = undefined;
+  }
+
+  /** close(), then remove the cluster's directory: machines' roots, records and store. */
+  async destroy(): Promise<void> {
+    await Promise.all([...this.machines.values()].map((m) => m.destroy()));
+    this.machines.clear();
+    await this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** "8760h0m0s" / "720h" / "30m" → hours. */
+function parseDurationHours(d: string): number {
+  let hours = 0;
+  for (const [, n, unit] of d.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) {
+    hours += Number(n) / (unit === 'h' ? 1 : unit === 'm' ? 60 : 3600);
+  }
+  return hours || 8760;
+}

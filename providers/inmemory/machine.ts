@@ -1,0 +1,156 @@
+/**
+ * One simulated machine: its record (what the "cloud" knows: address, state, fate), its root directory,
+ * its boot (cloud-init, once per instance), and its kubelet. Records are files, so a restarted daemon
+ * finds its machines again and re-attaches instead of booting them anew.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../../lib/logging.js';
+import type { ProviderMachine } from '../types.js';
+import { BOOT_FINISHED, parseUserData, runCloudInit, type AgentRunner } from './cloudinit.js';
+import { SimKubelet, type PodHost } from './kubelet.js';
+
+export interface MachineRecord {
+  namespace: string;
+  name: string;
+  uid?: string;
+  cluster: string;
+  providerID: string;
+  address: string;
+  version: string;
+  createdAt: string;
+  /** When the machine boots (creation + provisioning delay). */
+  bootAt: number;
+  state: 'Provisioning' | 'Running' | 'Failed';
+  /** Decided at creation from failureRate: a healthy machine, one that never boots, one that dies later. */
+  fate: 'Healthy' | 'NeverBoots' | 'FailsLater';
+  failAfterMs: number;
+  failureReason?: string;
+  failureMessage?: string;
+}
+
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 1), { mode });
+  renameSync(tmp, path);
+}
+
+export interface MachineDeps {
+  host: PodHost;
+  runAgent: AgentRunner;
+  logger: Logger;
+  leaseRenewMs?: number;
+}
+
+export class SimMachine {
+  private kubelet?: SimKubelet;
+  private bootTimer?: NodeJS.Timeout;
+  private failTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    readonly record: MachineRecord,
+    /** <cluster dir>/instances/<name>: record (.json) and user-data (.user-data). */
+    private readonly instanceBase: string,
+    readonly root: string,
+    private readonly deps: MachineDeps,
+  ) {}
+
+  static recordPath(instanceBase: string): string {
+    return `${instanceBase}.json`;
+  }
+
+  /** Stores the record and user-data (0600: it carries bootstrap secrets), then schedules the boot. */
+  static create(record: MachineRecord, instanceBase: string, root: string, userData: string, deps: MachineDeps): SimMachine {
+    writeFileSync(`${instanceBase}.user-data`, userData, { mode: 0o600 });
+    writeJsonAtomic(SimMachine.recordPath(instanceBase), record);
+    return new SimMachine(record, instanceBase, root, deps);
+  }
+
+  get providerMachine(): ProviderMachine {
+    const r = this.record;
+    return {
+      providerID: r.providerID,
+      addresses: [{ type: 'InternalIP', address: r.address }, { type: 'Hostname', address: r.name }],
+      state: r.state,
+      ...(r.failureReason ? { failureReason: r.failureReason, failureMessage: r.failureMessage } : {}),
+    };
+  }
+
+  /** The Node name the kubelet registered, once it has. */
+  get nodeName(): string | undefined {
+    return this.kubelet?.node;
+  }
+
+  /** Boots when due, or re-attaches a machine that was running before the daemon restarted. */
+  activate(): void {
+    if (this.stopped) return;
+    const r = this.record;
+    if (r.state === 'Failed') return;
+    if (r.state === 'Running') {
+      void this.run();
+      return;
+    }
+    if (r.fate === 'NeverBoots') return; // stays Provisioning, as a VM stuck in the cloud does
+    const wait = Math.max(0, r.bootAt - Date.now());
+    this.bootTimer = setTimeout(() => {
+      this.bootTimer = undefined;
+      r.state = 'Running';
+      this.save();
+      void this.run();
+    }, wait);
+  }
+
+  private save(): void {
+    writeJsonAtomic(SimMachine.recordPath(this.instanceBase), this.record);
+  }
+
+  private async run(): Promise<void> {
+    const r = this.record;
+    mkdirSync(this.root, { recursive: true });
+    this.kubelet = new SimKubelet({
+      machine: r.name, root: this.root, providerID: r.providerID, address: r.address, version: r.version,
+      host: this.deps.host, logger: this.deps.logger, leaseRenewMs: this.deps.leaseRenewMs,
+    });
+    this.kubelet.start();
+    if (r.fate === 'FailsLater') {
+      this.failTimer = setTimeout(() => void this.fail('InstanceFailed', 'the simulated machine failed after booting (failureRate)'), r.failAfterMs);
+    }
+    // cloud-init runs once per instance; a re-attached machine only restarts its kubelet and static Pods.
+    if (existsSync(join(this.root, BOOT_FINISHED))) return;
+    try {
+      const cfg = parseUserData(readFileSync(`${this.instanceBase}.user-data`, 'utf8'));
+      const res = await runCloudInit(cfg, { root: this.root, runAgent: this.deps.runAgent });
+      if (!res.ok) this.deps.logger.warn({ machine: r.name, failed: res.failed }, 'cloud-init failed; see the machine\'s cloud-init-output.log');
+    } catch (err) {
+      this.deps.logger.warn({ machine: r.name, err: err instanceof Error ? err.message : String(err) }, 'cloud-init could not run');
+    }
+  }
+
+  private async fail(reason: string, message: string): Promise<void> {
+    await this.stop();
+    this.record.state = 'Failed';
+    this.record.failureReason = reason;
+    this.record.failureMessage = message;
+    this.save();
+  }
+
+  /** Stops the machine's processes (kubelet and its static Pods); the disk stays. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of [this.bootTimer, this.failTimer]) if (t) clearTimeout(t);
+    // An agent still running in cloud-init (a join waiting for its CSR) cannot be killed in-process; it
+    // finds its API gone and gives up on its own.
+    await this.kubelet?.stop();
+    this.kubelet = undefined;
+  }
+
+  /** Stops it and removes its root and record. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.root, { recursive: true, force: true });
+    rmSync(`${this.instanceBase}.user-data`, { force: true });
+    rmSync(SimMachine.recordPath(this.instanceBase), { force: true });
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The `inmemory` infrastructure provider: machines simulated in this process, bootstrapped for real.
+ * Layout under the provider's data dir:
+ *   <ns>/<cluster>/cluster.json                 load balancer address, address range
+ *   <ns>/<cluster>/etcd/                        the cluster's store (shared by its API servers)
+ *   <ns>/<cluster>/instances/<machine>.json     the machine record; .user-data beside it (0600)
+ *   <ns>/<cluster>/machines/<machine>/          the machine's root filesystem
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../lib/logging.js';
+import { invalidConfig, validateProviderConfig } from '../config.js';
+import type { ClusterLike, FieldError, InfrastructureProvider, JSONSchemaProps, ListedMachine, MachineLike, OperationResult, ProviderContext, ProviderMachine } from '../types.js';
+import { done, failed } from '../types.js';
+import { AddressAllocator, checkRange } from './addresses.js';
+import type { AgentRunner } from './cloudinit.js';
+import { SimCluster, type ClusterRecord } from './cluster.js';
+import { runAgent } from './deps.js';
+import { SimMachine, writeJsonAtomic, type MachineRecord } from './machine.js';
+
+export interface InMemoryConfig {
+  addressRange: string;
+  loadBalancerPort: number;
+  provisioningDelayMs: number;
+  failureRate: number;
+  failureMode: 'NeverBoots' | 'FailsLater';
+  failAfterMs: number;
+}
+
+export const inMemoryConfigSchema: JSONSchemaProps = {
+  type: 'object',
+  properties: {
+    addressRange: { type: 'string', default: '127.10.0.0/16', description: 'Loopback CIDR (inside 127.0.0.0/8) that machine and load balancer addresses come from.' },
+    loadBalancerPort: { type: 'integer', minimum: 1, maximum: 65535, default: 6443, description: 'Port of the control-plane endpoint.' },
+    provisioningDelayMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 0, description: 'Time from creation to boot.' },
+    failureRate: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'Fraction of machines that fail.' },
+    failureMode: { type: 'string', enum: ['NeverBoots', 'FailsLater'], default: 'NeverBoots', description: 'How a failing machine fails.' },
+    failAfterMs: { type: 'integer', minimum: 0, default: 5000, description: 'FailsLater: time from boot to failure.' },
+  },
+};
+
+export interface InMemoryOptions {
+  /** The agent runner (default: bootstrap's runAgent); tests may wrap it. */
+  runAgent?: AgentRunner;
+  /** Lease renewal interval of the simulated kubelets (default 10 s). */
+  leaseRenewMs?: number;
+}
+
+const nsOf = (o: { metadata: { namespace?: string } }): string => o.metadata.namespace ?? 'default';
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+export class InMemoryProvider implements InfrastructureProvider {
+  readonly name = 'inmemory';
+  readonly configSchema = inMemoryConfigSchema;
+  private readonly clusters = new Map<string, Promise<SimCluster>>();
+  private readonly addresses = new AddressAllocator();
+  private readonly logger: Logger;
+  private closed = false;
+
+  constructor(private readonly ctx: ProviderContext, private readonly opts: InMemoryOptions = {}) {
+    this.logger = ctx.logger.child({ provider: 'inmemory' });
+    mkdirSync(ctx.dataDir, { recursive: true });
+    this.reserveKnownAddresses();
+  }
+
+  validateConfig(config: Record<string, unknown>, fieldPath: string): FieldError[] {
+    const range = config.addressRange;
+    const why = typeof range === 'string' ? checkRange(range) : undefined;
+    return why ? [{ type: 'FieldValueInvalid', field: `${fieldPath}.addressRange`, badValue: range, detail: why }] : [];
+  }
+
+  private configFor(cluster: ClusterLike, machine?: MachineLike): { config: InMemoryConfig; errors: FieldError[] } {
+    const merged = { ...cluster.spec?.infrastructure?.config, ...machine?.spec?.infrastructure?.config };
+    return validateProviderConfig<InMemoryConfig>(this, merged);
+  }
+
+  private clusterDir(ns: string, name: string): string {
+    return join(this.ctx.dataDir, ns, name);
+  }
+
+  /** Addresses of every cluster and machine on disk, so a restarted provider never hands one out twice. */
+  private reserveKnownAddresses(): void {
+    for (const ns of safeReaddir(this.ctx.dataDir)) {
+      for (const name of safeReaddir(join(this.ctx.dataDir, ns))) {
+        const dir = this.clusterDir(ns, name);
+        const rec = readJson<ClusterRecord>(join(dir, 'cluster.json'));
+        if (rec) this.addresses.reserve(rec.loadBalancer.host);
+        for (const f of safeReaddir(join(dir, 'instances')).filter((x) => x.endsWith('.json'))) {
+          const m = readJson<MachineRecord>(join(dir, 'instances', f));
+          if (m) this.addresses.reserve(m.address);
+        }
+      }
+    }
+  }
+
+  private checkNames(cluster: ClusterLike, machine?: MachineLike): string | undefined {
+    for (const [what, v] of [['cluster namespace', nsOf(cluster)], ['cluster name', cluster.metadata.name], ['machine name', machine ? machine.metadata.name : 'x']] as const) {
+      if (!v || !DNS_LABEL.test(v) || v.includes('..')) return `${what} ${JSON.stringify(v ?? '')} is not a DNS-1123 name`;
+    }
+    return undefined;
+  }
+
+  /**
+   * The cluster's in-process state, loading it from disk after a restart (and re-attaching its running
+   * machines), or creating it when create is set.
+   */
+  private cluster(cluster: ClusterLike, cfg: InMemoryConfig | undefined): Promise<SimCluster | undefined> {
+    const ns = nsOf(cluster);
+    const name = cluster.metadata.name!;
+    const key = `${ns}/${name}`;
+    let p = this.clusters.get(key);
+    if (!p) {
+      const dir = this.clusterDir(ns, name);
+      let rec = readJson<ClusterRecord>(join(dir, 'cluster.json'));
+      if (!rec) {
+        if (!cfg) return Promise.resolve(undefined);
+        rec = {
+          namespace: ns, name, uid: cluster.metadata.uid, addressRange: cfg.addressRange,
+          loadBalancer: { host: this.addresses.allocate(cfg.addressRange), port: cfg.loadBalancerPort },
+        };
+        writeJsonAtomic(join(dir, 'cluster.json'), rec);
+      }
+      const sim = new SimCluster(dir, rec, this.logger.child({ cluster: key }));
+      p = sim.startLoadBalancer().then(() => {
+        for (const f of safeReaddir(join(dir, 'instances')).filter((x) => x.endsWith('.json'))) {
+          const mrec = readJson<MachineRecord>(join(dir, 'instances', f));
+          if (!mrec) continue;
+          const m = new SimMachine(mrec, join(dir, 'instances', mrec.name), join(dir, 'machines', mrec.name), this.machineDeps(sim));
+          sim.machines.set(mrec.name, m);
+          m.activate();
+        }
+        return sim;
+      });
+      p.catch(() => this.clusters.delete(key));
+      this.clusters.set(key, p);
+    }
+    return p;
+  }
+
+  private machineDeps(sim: SimCluster) {
+    return { host: sim, runAgent: this.opts.runAgent ?? runAgent, logger: this.logger, leaseRenewMs: this.opts.leaseRenewMs };
+  }
+
+  async reconcileClusterInfrastructure({ cluster }: { cluster: ClusterLike }): Promise<OperationResult<{ ready: boolean; controlPlaneEndpoint?: { host: string; port: number } }>> {
+    const bad = this.checkNames(cluster);
+    if (bad) return failed('InvalidName', bad);
+    const { config, errors } = this.configFor(cluster);
+    if (errors.length > 0) return invalidConfig(errors);
+    const sim = (await this.cluster(cluster, config))!;
+    return done({ ready: true, controlPlaneEndpoint: { ...sim.endpoint } });
+  }
+
+  async deleteClusterInfrastructure({ cluster }: { cluster: ClusterLike }): Promise<OperationResult<void>> {
+    if (this.checkNames(cluster)) return done(undefined);
+    const sim = await this.cluster(cluster, undefined);
+    if (sim) {
+      this.clusters.delete(`${nsOf(cluster)}/${cluster.metadata.name}`);
+      for (const m of sim.machines.values()) this.addresses.release(m.record.address);
+      this.addresses.release(sim.record.loadBalancer.host);
+      await sim.destroy();
+    }
+    return done(undefined);
+  }
+
+  async createOrGetMachine({ cluster, machine, userData }: { cluster: ClusterLike; machine: MachineLike; userData: string }): Promise<OperationResult<ProviderMachine>> {
+    const bad = this.checkNames(cluster, machine);
+    if (bad) return failed('InvalidName', bad);
+    const { config, errors } = this.configFor(cluster, machine);
+    if (errors.length > 0) return invalidConfig(errors);
+    const sim = (await this.cluster(cluster, config))!;
+    const name = machine.metadata.name!;
+    let m = sim.machines.get(name);
+    if (m && m.record.uid && machine.metadata.uid && m.record.uid !== machine.metadata.uid) {
+      // A Machine of the same name was deleted and created again: the old instance is an orphan.
+      this.addresses.release(m.record.address);
+      await m.destroy();
+      sim.machines.delete(name);
+      m = undefined;
+    }
+    if (!m) {
+      if (!userData.startsWith('#cloud-config')) return failed('InvalidUserData', 'user-data must be a #cloud-config document');
+      const fate = fateOf(machine, config);
+      const rec: MachineRecord = {
+        namespace: nsOf(machine), name, uid: machine.metadata.uid, cluster: cluster.metadata.name!,
+        providerID: `inmemory:///${nsOf(machine)}/${cluster.metadata.name}/${name}`,
+        address: this.addresses.allocate(config.addressRange),
+        version: machine.spec?.version ?? 'v0.0.0',
+        createdAt: new Date().toISOString(),
+        bootAt: Date.now() + config.provisioningDelayMs,
+        state: 'Provisioning', fate, failAfterMs: config.failAfterMs,
+      };
+      const dir = sim.dir;
+      mkdirSync(join(dir, 'instances'), { recursive: true });
+      m = SimMachine.create(rec, join(dir, 'instances', name), join(dir, 'machines', name), userData, this.machineDeps(sim));
+      sim.machines.set(name, m);
+      m.activate();
+      this.logger.info({ machine: name, providerID: rec.providerID, address: rec.address }, 'machine created');
+    }
+    const pm = m.providerMachine;
+    if (pm.state === 'Failed') return failed(pm.failureReason ?? 'InstanceFailed', pm.failureMessage ?? 'the machine failed');
+    return done(pm);
+  }
+
+  async deleteMachine({ cluster, machine }: { cluster: ClusterLike; machine: MachineLike }): Promise<OperationResult<void>> {
+    if (this.checkNames(cluster, machine)) return done(undefined);
+    const sim = await this.cluster(cluster, undefined);
+    const m = sim?.machines.get(machine.metadata.name!);
+    if (sim && m) {
+      sim.machines.delete(m.record.name);
+      this.addresses.release(m.record.address);
+      await m.destroy();
+      this.logger.info({ machine: m.record.name }, 'machine deleted');
+    }
+    return done(undefined);
+  }
+
+  async listMachines({ cluster }: { cluster: ClusterLike }): Promise<ListedMachine[]> {
+    if (this.checkNames(cluster)) return [];
+    const sim = await this.cluster(cluster, undefined);
+    return [...(sim?.machines.values() ?? [])].map((m) => ({
+      ...m.providerMachine, machineName: m.record.name, machineNamespace: m.record.namespace, machineUID: m.record.uid,
+    }));
+  }
+
+  /** The simulated cluster, for tests and the bench (undefined until the provider has seen it). */
+  async simulatedCluster(namespace: string, name: string): Promise<SimCluster | undefined> {
+    return this.clusters.get(`${namespace}/${name}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.clusters.values()];
+    this.clusters.clear();
+    await Promise.allSettled(all.map(async (p) => (await p).close()));
+  }
+}
+
+/** Deterministic per Machine, so a re-created provider decides the same; a uniform draw from its name and uid. */
+function fateOf(machine: MachineLike, cfg: InMemoryConfig): MachineRecord['fate'] {
+  if (cfg.failureRate <= 0) return 'Healthy';
+  const h = createHash('sha256').update(`${nsOf(machine)}/${machine.metadata.name}/${machine.metadata.uid ?? ''}`).digest();
+  return h.readUInt32BE(0) / 2 ** 32 < cfg.failureRate ? cfg.failureMode : 'Healthy';
+}
+
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return existsSync(dir) ? readdirSync(dir) : [];
+  } catch {
+    return [];
+  }
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createInMemoryProvider(ctx: ProviderContext, opts: InMemoryOptions = {}): InMemoryProvider {
+  return new InMemoryProvider(ctx, opts);
+}
