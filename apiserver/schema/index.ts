@@ -5,7 +5,6 @@
 import type { FieldError, JSONSchemaProps } from '../types.js';
 import { applyDefaultsNode, pruneNonNullableNulls } from './defaults.js';
 import { validateListTypes } from './list-types.js';
-import { validateObjectMetaFields } from './object-meta.js';
 import { pruneNode } from './prune.js';
 import { validateStructuralSchema } from './structural.js';
 import { validateNode } from './validate.js';
@@ -14,16 +13,13 @@ export { formatFieldError, statusForInvalid, fieldErrors } from './field-errors.
 export { validateObjectMetaFields, qualifiedNameErrors, labelValueErrors, dns1123SubdomainErrors } from './object-meta.js';
 
 /**
- * Validates obj against schema; field paths are rooted at the object (`spec.replicas`). Includes the implicit
- * metadata checks of custom resources (labels, annotations, finalizers; the name is the REST layer's) and
- * x-kubernetes-list-type set/map uniqueness.
+ * Validates obj against schema; field paths are rooted at the object (`spec.replicas`). Includes embedded resources'
+ * apiVersion/kind/metadata checks and x-kubernetes-list-type set/map uniqueness. The root ObjectMeta (name, labels,
+ * annotations, finalizers) is the REST layer's, for every kind: validateObjectMetaFields gives kube's texts.
  */
 export function validate(schema: JSONSchemaProps, obj: unknown): FieldError[] {
   const errs: FieldError[] = [];
   validateNode(schema, obj, '', errs);
-  if (obj !== null && typeof obj === 'object' && !Array.isArray(obj)) {
-    errs.push(...validateObjectMetaFields((obj as Record<string, unknown>).metadata));
-  }
   validateListTypes(schema, obj, '', errs);
   return errs;
 }

@@ -2,7 +2,7 @@
 // apimachinery field.Error), so `kubectl` users see the same messages as against a real cluster.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatFieldError, statusForInvalid, validate } from '../../apiserver/schema/index.js';
+import { formatFieldError, statusForInvalid, validate, validateObjectMetaFields } from '../../apiserver/schema/index.js';
 import type { JSONSchemaProps } from '../../apiserver/types.js';
 
 const schema: JSONSchemaProps = {
@@ -118,9 +118,7 @@ describe('schema validate', () => {
   });
 
   it('root metadata labels', () => {
-    const obj = cluster({});
-    (obj.metadata as Record<string, unknown>).labels = { app: 'no spaces' };
-    assert.deepEqual(messages(obj), ["metadata.labels: Invalid value: \"no spaces\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"]);
+    assert.deepEqual(validateObjectMetaFields({ labels: { app: 'no spaces' } }).map(formatFieldError), ["metadata.labels: Invalid value: \"no spaces\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"]);
   });
 
   it('builds the 422 Status body', () => {
