@@ -1,10 +1,205 @@
-import { Command } from 'commander';
+/**
+ * `clusterd run`: the daemon. With a kubeconfig (flag, KUBECONFIG, or the in-cluster service account) it
+ * reconciles in that cluster and installs nothing. Without one it starts the embedded API server, installs
+ * crds/ into it, writes <data-dir>/kubeconfig and says what to run next, kubeadm-style.
+ */
+import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { LevelWithSilent } from 'pino';
+import { startApiServer, type RunningApiServer } from '../apiserver/index.js';
+import { registerControllers } from '../controllers/index.js';
+import { newLogger, type Logger } from '../lib/logging.js';
+import { repoRoot } from '../lib/paths.js';
+import { Client } from '../runtime/client.js';
+import { createOrUpdate, loadManifests, waitForCRDsEstablished } from '../runtime/install.js';
+import { LeaderElectionLostError, Manager } from '../runtime/manager.js';
+import { parseBindAddress } from '../runtime/server.js';
+import { setupSignalHandler } from '../runtime/signals.js';
 
-/** `clusterd run`: the daemon. Placeholder until the controller runtime lands. */
+export interface RunOptions {
+  kubeconfig?: string;
+  namespace?: string;
+  leaderElect: boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionId: string;
+  concurrency: number;
+  metricsBindAddress: string;
+  healthProbeBindAddress: string;
+  dataDir: string;
+  apiserverPort: number;
+  logLevel: LevelWithSilent;
+  gracefulShutdownTimeout: number;
+}
+
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < 1 || n > max) throw new InvalidArgumentError(`--${flag} must be an integer between 1 and ${max}, got "${v}"`);
+    return n;
+  };
+}
+
+function bindAddress(flag: string) {
+  return (v: string): string => {
+    try {
+      parseBindAddress(v, `--${flag}`);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return v;
+  };
+}
+
+/** Where to find the cluster: an explicit kubeconfig, KUBECONFIG, the pod's service account, or none (embedded). */
+export function resolveKubeConfig(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): { kc: KubeConfig; source: string } | undefined {
+  const file = flag ?? (env.KUBECONFIG ? env.KUBECONFIG.split(':')[0] : undefined);
+  if (file) {
+    if (!existsSync(file)) throw new Error(`--kubeconfig: ${file} does not exist`);
+    const kc = new KubeConfig();
+    kc.loadFromFile(file);
+    if (!kc.getCurrentCluster()) throw new Error(`--kubeconfig: ${file} has no current context with a cluster`);
+    return { kc, source: file };
+  }
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(join(SA_DIR, 'token'))) {
+    const kc = new KubeConfig();
+    kc.loadFromCluster();
+    return { kc, source: 'in-cluster service account' };
+  }
+  return undefined;
+}
+
+function writePrivateFile(path: string, content: string): void {
+  // Write then rename: a reader never sees half a kubeconfig.
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+}
+
+async function startEmbedded(opts: RunOptions, log: Logger): Promise<{ server: RunningApiServer; kc: KubeConfig; kubeconfigPath: string }> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const server = await startApiServer({ port: opts.apiserverPort, bindAddress: '127.0.0.1', dataDir: join(dataDir, 'apiserver'), logger: log.child({ component: 'apiserver' }) });
+  try {
+    const kc = server.kubeConfig();
+    const client = new Client(kc, { userAgent: 'clusterd', fieldManager: 'clusterd' });
+    try {
+      const crds = loadManifests(join(repoRoot(), 'crds')).filter((o) => o.kind === 'CustomResourceDefinition');
+      await createOrUpdate(client, crds);
+      await waitForCRDsEstablished(client, crds.map((c) => c.metadata.name!));
+      log.info({ crds: crds.map((c) => c.metadata.name) }, 'CustomResourceDefinitions installed');
+    } finally {
+      client.close();
+    }
+    const kubeconfigPath = join(dataDir, 'kubeconfig');
+    writePrivateFile(kubeconfigPath, server.adminKubeconfig());
+    return { server, kc, kubeconfigPath };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
+
+function nextSteps(kubeconfigPath: string, url: string): string {
+  return [
+    '',
+    `Your clusterd control plane is running at ${url}.`,
+    '',
+    'To use it, run:',
+    '',
+    `  export KUBECONFIG=${kubeconfigPath}`,
+    '  kubectl apply -f examples/quickstart.yaml',
+    '  kubectl get cl,md,ma',
+    '',
+  ].join('\n');
+}
+
+/** Runs the daemon until SIGTERM/SIGINT. Resolves with the process exit code. */
+export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<number> {
+  const log = newLogger({ level: opts.logLevel });
+  const external = resolveKubeConfig(opts.kubeconfig);
+  let server: RunningApiServer | undefined;
+  let kc: KubeConfig;
+  const embedded = !external;
+  if (external) {
+    kc = external.kc;
+    log.info({ kubeconfig: external.source, server: kc.getCurrentCluster()?.server }, 'using an existing cluster; installing nothing');
+  } else {
+    const e = await startEmbedded(opts, log);
+    server = e.server;
+    kc = e.kc;
+    process.stdout.write(nextSteps(e.kubeconfigPath, e.server.url) + '\n');
+  }
+  // In embedded mode nothing outside this machine should reach the metrics by default.
+  const metricsBindAddress = embedded && opts.metricsBindAddress === ':8080' ? '127.0.0.1:8080' : opts.metricsBindAddress;
+  let saNamespace: string | undefined;
+  if (!embedded && existsSync(join(SA_DIR, 'namespace'))) saNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+  try {
+    const mgr = new Manager({
+      kubeConfig: kc,
+      namespace: opts.namespace,
+      logger: log,
+      concurrency: opts.concurrency,
+      metricsBindAddress,
+      healthProbeBindAddress: opts.healthProbeBindAddress,
+      leaderElection: opts.leaderElect,
+      leaderElectionID: opts.leaderElectionId,
+      leaderElectionNamespace: opts.leaderElectionNamespace ?? opts.namespace ?? saNamespace ?? 'default',
+      gracefulShutdownTimeoutMs: opts.gracefulShutdownTimeout * 1000,
+    });
+    registerControllers(mgr, {
+      logger: log,
+      providers: undefined,
+      dataDir: resolve(opts.dataDir),
+      namespace: opts.namespace,
+      concurrency: opts.concurrency,
+    });
+    const started = mgr.start(signal);
+    // Report where the servers listen once they are up (ports may be ephemeral).
+    void waitFor(() => mgr.probeAddress !== undefined || mgr.metricsAddress !== undefined, signal).then(() =>
+      log.info({ probes: fmt(mgr.probeAddress), metrics: fmt(mgr.metricsAddress), leaderElection: opts.leaderElect }, 'manager started'),
+    );
+    await started;
+    return 0;
+  } catch (err) {
+    if (err instanceof LeaderElectionLostError) {
+      log.error('leader election lost; exiting so that a fresh process can rejoin as a follower');
+      return 1;
+    }
+    throw err;
+  } finally {
+    if (server) await server.close();
+  }
+}
+
+const fmt = (a: { host: string; port: number } | undefined): string | null => (a ? `${a.host}:${a.port}` : null);
+
+async function waitFor(cond: () => boolean, signal: AbortSignal): Promise<void> {
+  while (!cond() && !signal.aborted) await new Promise((r) => setTimeout(r, 20));
+}
+
 export function runCommand(): Command {
   return new Command('run')
     .description('run the clusterd controllers (embedded API server when no kubeconfig is given)')
-    .action(() => {
-      throw new Error('clusterd run is not implemented yet');
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster to reconcile in (default: $KUBECONFIG, in-cluster, else the embedded API server)')
+    .option('--namespace <ns>', 'watch and reconcile only this namespace (default: all)')
+    .option('--leader-elect', 'elect a leader with a coordination.k8s.io Lease before reconciling', false)
+    .option('--leader-election-namespace <ns>', 'namespace of the leader Lease (default: --namespace, the pod\'s, or "default")')
+    .option('--leader-election-id <name>', 'name of the leader Lease', 'clusterd-leader')
+    .option('--concurrency <n>', 'concurrent reconciles per controller', positiveInt('concurrency', 1000), 1)
+    .option('--metrics-bind-address <addr>', 'address of /metrics; "0" disables (embedded mode: 127.0.0.1:8080)', bindAddress('metrics-bind-address'), ':8080')
+    .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz; "0" disables', bindAddress('health-probe-bind-address'), ':8081')
+    .option('--data-dir <dir>', 'state directory (embedded API server, kubeconfig)', '.clusterd')
+    .option('--apiserver-port <port>', 'port of the embedded API server on 127.0.0.1', positiveInt('apiserver-port', 65535), 6443)
+    .option('--graceful-shutdown-timeout <seconds>', 'how long shutdown waits for in-flight reconciles', positiveInt('graceful-shutdown-timeout', 3600), 30)
+    .addOption(new Option('--log-level <level>', 'log level').choices(LEVELS).default(process.env.CLUSTERD_LOG_LEVEL && LEVELS.includes(process.env.CLUSTERD_LOG_LEVEL) ? process.env.CLUSTERD_LOG_LEVEL : 'info'))
+    .action(async (opts: RunOptions) => {
+      const code = await runDaemon(opts, setupSignalHandler());
+      process.exit(code);
     });
 }

@@ -20,3 +20,4 @@ export { ItemExponentialFailureRateLimiter, BucketRateLimiter, MaxOfRateLimiter,
 export { RuntimeMetrics } from './metrics.js';
 export { setupSignalHandler } from './signals.js';
 export { parseBindAddress } from './server.js';
+export { loadManifests, createOrUpdate, waitForCRDsEstablished } from './install.js';
