@@ -1,0 +1,208 @@
+/**
+ * Keeps the workload cluster's kube-system/kubeadm-certs Secret usable for control-plane joins. kubeadm's
+ * upload-certs ties that Secret to a 2-hour proxy bootstrap token, so a member joining later (a scale up
+ * or a rolling upgrade days after init) would find it gone. Before such a join the controller checks it
+ * and, if missing, about to expire or encrypted under another key, uploads the shared certificates again
+ * under a fresh certificate key, which it records in `<cluster>-certificate-key` before anyone uses it.
+ */
+import type { Client } from '../../runtime/client.js';
+import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
+import type { KubeObject } from '../../runtime/types.js';
+import { decryptCerts, encryptCerts, newCertificateKey, SHARED_CERT_FILES } from '../../bootstrap/copycerts.js';
+import { bootstrapTokenSecret, bootstrapTokenSecretName, newBootstrapToken, parseBootstrapToken } from '../../bootstrap/tokens.js';
+import { DEFAULT_CERT_TOKEN_TTL_SECONDS, KUBEADM_CERTS_ROLE, KUBEADM_CERTS_SECRET, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from '../../bootstrap/constants.js';
+import { secretNames } from './names.js';
+import type { ClusterPKI } from './pki.js';
+import { CLUSTER_SECRET_TYPE } from './names.js';
+
+const SECRET = { apiVersion: 'v1', kind: 'Secret' };
+/** Re-upload when less than this is left, so a join that starts now finishes before the Secret goes. */
+export const KUBEADM_CERTS_MIN_REMAINING_MS = 20 * 60 * 1000;
+
+interface SecretObj extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+/** The plaintext files kubeadm-certs carries, from the cluster's PKI Secrets. */
+export function sharedCertFiles(pki: ClusterPKI): Record<string, string> {
+  const files: Record<(typeof SHARED_CERT_FILES)[number], string> = {
+    'ca.crt': pki.ca.certPem, 'ca.key': pki.ca.keyPem,
+    'sa.key': pki.sa.keyPem, 'sa.pub': pki.sa.certPem,
+    'front-proxy-ca.crt': pki.proxy.certPem, 'front-proxy-ca.key': pki.proxy.keyPem,
+    'etcd/ca.crt': pki.etcd.certPem, 'etcd/ca.key': pki.etcd.keyPem,
+  };
+  return files;
+}
+
+const unb64 = (s: string | undefined): string => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
+
+export interface CertificateKeyStore {
+  /** The current certificate key, or undefined. */
+  read(): Promise<string | undefined>;
+  write(key: string): Promise<void>;
+}
+
+/** `<cluster>-certificate-key` in the management cluster (key `value`), owned by the Cluster. */
+export function certificateKeySecretStore(mgmt: Client, namespace: string, clusterName: string, owner: KubeObject['metadata']['ownerReferences']): CertificateKeyStore {
+  const name = secretNames.certificateKey(clusterName);
+  return {
+    async read() {
+      try {
+        const s = await mgmt.get<SecretObj>(SECRET, { namespace, name });
+        return unb64(s.data?.value) || undefined;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async write(key) {
+      const data = { value: Buffer.from(key).toString('base64') };
+      try {
+        await mgmt.create({ ...SECRET, metadata: { name, namespace, ownerReferences: owner, labels: { 'clusterd.dev/cluster-name': clusterName } }, type: CLUSTER_SECRET_TYPE, data });
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        await mgmt.patch({ ...SECRET, metadata: { name, namespace } }, { data });
+      }
+    },
+  };
+}
+
+export type KubeadmCertsState = 'valid' | 'missing' | 'expiring' | 'wrong-key';
+
+/** Checks the workload cluster's kubeadm-certs against the certificate key and the clock. */
+export async function kubeadmCertsState(workload: Client, certificateKey: string | undefined, now: Date): Promise<KubeadmCertsState> {
+  let secret: SecretObj;
+  try {
+    secret = await workload.get<SecretObj>(SECRET, { namespace: 'kube-system', name: KUBEADM_CERTS_SECRET });
+  } catch (err) {
+    if (isNotFound(err)) return 'missing';
+    throw err;
+  }
+  if (!certificateKey) return 'wrong-key';
+  try {
+    decryptCerts({ 'ca.crt': secret.data?.['ca.crt'] ?? '' }, certificateKey);
+    if (!secret.data?.['ca.crt']) return 'missing';
+  } catch {
+    return 'wrong-key';
+  }
+  const owner = secret.metadata.ownerReferences?.find((r) => r.kind === 'Secret' && r.name.startsWith('bootstrap-token-'));
+  if (!owner) return 'valid'; // kubeadm --skip-certificate-key-print style: no TTL proxy, never expires
+  try {
+    const token = await workload.get<SecretObj>(SECRET, { namespace: 'kube-system', name: owner.name });
+    const exp = unb64(token.data?.expiration);
+    if (exp && Date.parse(exp) - now.getTime() < KUBEADM_CERTS_MIN_REMAINING_MS) return 'expiring';
+    return 'valid';
+  } catch (err) {
+    if (isNotFound(err)) return 'expiring';
+    throw err;
+  }
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/** Runs fn for one key at a time (two joins of one cluster must not upload under two different keys). */
+export async function withClusterLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(key) ?? Promise.resolve();
+  const run = prev.catch(() => undefined).then(fn);
+  locks.set(key, run);
+  try {
+    return await run;
+  } finally {
+    if (locks.get(key) === run) locks.delete(key);
+  }
+}
+
+/**
+ * Makes sure kubeadm-certs can be downloaded with the returned certificate key for at least
+ * KUBEADM_CERTS_MIN_REMAINING_MS. Returns the key and whether it uploaded.
+ */
+export async function ensureKubeadmCerts(opts: {
+  lockKey: string;
+  workload: Client;
+  keys: CertificateKeyStore;
+  pki: ClusterPKI;
+  now?: Date;
+}): Promise<{ certificateKey: string; uploaded: boolean }> {
+  return withClusterLock(opts.lockKey, async () => {
+    const now = opts.now ?? new Date();
+    const current = await opts.keys.read();
+    const state = await kubeadmCertsState(opts.workload, current, now);
+    if (state === 'valid' && current) return { certificateKey: current, uploaded: false };
+    const key = newCertificateKey();
+    // Record the key first: a crash after the upload must not leave a Secret nobody can decrypt.
+    await opts.keys.write(key);
+    await uploadCerts(opts.workload, opts.pki, key, now);
+    return { certificateKey: key, uploaded: true };
+  });
+}
+
+/** kubeadm's upload-certs: a proxy token for the TTL, the encrypted Secret it owns, and read access for joiners. */
+export async function uploadCerts(workload: Client, pki: ClusterPKI, certificateKey: string, now: Date): Promise<void> {
+  const tokenSecret = bootstrapTokenSecret(newBootstrapToken(), {
+    description: 'Proxy for managing TTL for the kubeadm-certs secret',
+    ttlSeconds: DEFAULT_CERT_TOKEN_TTL_SECONDS,
+    usages: [],
+    groups: [],
+    now,
+  });
+  const created = await workload.create<KubeObject>(tokenSecret as unknown as KubeObject);
+  const data = encryptCerts(sharedCertFiles(pki), certificateKey);
+  const certs: SecretObj = {
+    ...SECRET,
+    metadata: {
+      name: KUBEADM_CERTS_SECRET,
+      namespace: 'kube-system',
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: created.metadata.name!, uid: created.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+    },
+    type: 'Opaque',
+    data,
+  };
+  try {
+    await workload.create(certs);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    const existing = await workload.get<SecretObj>(SECRET, { namespace: 'kube-system', name: KUBEADM_CERTS_SECRET });
+    await workload.update({ ...certs, metadata: { ...certs.metadata, resourceVersion: existing.metadata.resourceVersion } });
+  }
+  await ensureKubeadmCertsRBAC(workload);
+}
+
+async function createIfMissing(c: Client, obj: KubeObject): Promise<void> {
+  try {
+    await c.create(obj);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
+/** The Role and RoleBinding that let bootstrap tokens read kubeadm-certs (normally created by init). */
+export async function ensureKubeadmCertsRBAC(workload: Client): Promise<void> {
+  await createIfMissing(workload, {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
+    metadata: { name: KUBEADM_CERTS_ROLE, namespace: 'kube-system' },
+    rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [KUBEADM_CERTS_SECRET], verbs: ['get'] }],
+  });
+  await createIfMissing(workload, {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+    metadata: { name: KUBEADM_CERTS_ROLE, namespace: 'kube-system' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: KUBEADM_CERTS_ROLE },
+    subjects: [{ kind: 'Group', name: NODE_BOOTSTRAP_TOKEN_AUTH_GROUP }],
+  });
+}
+
+/** A fresh join token Secret for the workload cluster (kubeadm's default node token groups and usages). */
+export function joinTokenSecret(ttlSeconds: number, description: string, now = new Date()): { token: string; secret: KubeObject } {
+  const token = newBootstrapToken();
+  parseBootstrapToken(token);
+  const secret = bootstrapTokenSecret(token, {
+    ttlSeconds,
+    description,
+    usages: ['authentication', 'signing'],
+    groups: [NODE_BOOTSTRAP_TOKEN_AUTH_GROUP],
+    now,
+  }) as unknown as KubeObject;
+  return { token, secret };
+}
+
+export { bootstrapTokenSecretName };
