@@ -1,0 +1,42 @@
+/** The MachineSet a MachineDeployment creates for its current template. */
+import { API_VERSION, Annotations, Labels, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
+import type { Kube } from '../shared/kube.js';
+import { controllerRef } from '../shared/owner.js';
+import { templateHash, templateWithoutHash } from './hash.js';
+
+/** `<md>-<hash>`, shortened so the Machines' generated names stay within 63 characters. */
+export function machineSetName(md: MachineDeployment, hash: string): string {
+  return `${(md.metadata.name ?? '').slice(0, 63 - 6 - hash.length - 1)}-${hash}`;
+}
+
+export function replicaAnnotations(desired: number, maxSurge: number): Record<string, string> {
+  return { [Annotations.desiredReplicas]: String(desired), [Annotations.maxReplicas]: String(desired + maxSurge) };
+}
+
+export function newMachineSetFor(md: Kube<MachineDeployment>, replicas: number, revision: number, maxSurge: number): Kube<MachineSet> {
+  const hash = templateHash(md.spec.template);
+  const template = templateWithoutHash(md.spec.template);
+  const labels = { ...template.metadata?.labels, [Labels.templateHash]: hash, [Labels.deploymentName]: md.metadata.name ?? '', [Labels.clusterName]: md.spec.clusterName };
+  return {
+    apiVersion: API_VERSION,
+    kind: 'MachineSet',
+    metadata: {
+      name: machineSetName(md, hash),
+      namespace: md.metadata.namespace,
+      labels,
+      annotations: { [Annotations.revision]: String(revision), ...replicaAnnotations(md.spec.replicas ?? 1, maxSurge) },
+      ownerReferences: [controllerRef(md)],
+    },
+    spec: {
+      clusterName: md.spec.clusterName,
+      replicas,
+      minReadySeconds: md.spec.minReadySeconds ?? 0,
+      deletePolicy: md.spec.strategy?.rollingUpdate?.deletePolicy ?? 'Random',
+      selector: {
+        ...md.spec.selector,
+        matchLabels: { ...md.spec.selector.matchLabels, [Labels.templateHash]: hash },
+      },
+      template: { ...template, metadata: { ...template.metadata, labels } },
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** The Machine a MachineSet creates from its template. */
+import { API_VERSION, Labels, type Machine, type MachineSet } from '../../api/v1alpha1/index.js';
+import type { Kube } from '../shared/kube.js';
+import { controllerRef } from '../shared/owner.js';
+
+export function machineFromTemplate(ms: MachineSet): Kube<Machine> {
+  const name = ms.metadata.name ?? '';
+  const tmpl = ms.spec.template;
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Machine',
+    metadata: {
+      // generateName gives "<ms>-<random5>"; the API server picks the suffix, so two creates never collide.
+      generateName: `${name}-`,
+      namespace: ms.metadata.namespace,
+      labels: { ...tmpl.metadata?.labels, [Labels.setName]: name, [Labels.clusterName]: ms.spec.clusterName },
+      ...(tmpl.metadata?.annotations ? { annotations: { ...tmpl.metadata.annotations } } : {}),
+      ownerReferences: [controllerRef(ms)],
+    },
+    spec: structuredClone({ ...tmpl.spec, clusterName: tmpl.spec.clusterName || ms.spec.clusterName }),
+  };
+}
