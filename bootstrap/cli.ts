@@ -1,10 +1,15 @@
 import { Command } from 'commander';
+import { runAgent } from './agent.js';
 
-/** `clusterd agent`: placeholder until the bootstrap phases land. */
+/** `clusterd agent ...`: the arguments go verbatim to runAgent, which owns their parsing (kubeadm's flag set). */
 export function agentCommand(): Command {
   return new Command('agent')
-    .description('bootstrap this machine: kubeadm init and join phases')
-    .action(() => {
-      throw new Error('clusterd agent is not implemented yet');
+    .description('bootstrap this machine: kubeadm init and join phases (clusterd agent help)')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      process.exitCode = await runAgent(args, { stdout: process.stdout, stderr: process.stderr });
     });
 }

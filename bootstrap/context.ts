@@ -1,5 +1,5 @@
 /** What every phase of one agent run shares: the host root, output, dry-run, and file access under the root. */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 
 export interface Writable {
@@ -13,6 +13,11 @@ export interface AgentIO {
 
 export class HostFS {
   constructor(readonly root: string) {}
+
+  /** A file outside the host root (the operator's --config). */
+  static readReal(p: string): string {
+    return readFileSync(p, 'utf8');
+  }
 
   /** The real location of a host path: `--root` prefixes every absolute path. */
   path(p: string): string {
@@ -39,6 +44,10 @@ export class HostFS {
     const tmp = `${real}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     writeFileSync(tmp, content, { mode });
     renameSync(tmp, real);
+  }
+
+  list(p: string): string[] {
+    return readdirSync(this.path(p));
   }
 
   remove(p: string): void {

@@ -9,8 +9,11 @@ export interface KubeconfigSpec {
   /** Client certificate credentials... */
   clientCertPem?: string;
   clientKeyPem?: string;
-  /** ...or a bearer token (bootstrap-kubelet.conf, service accounts). */
+  /** ...or a bearer token (bootstrap-kubelet.conf, service accounts)... */
   token?: string;
+  /** ...or files on the node (kubelet.conf after TLS bootstrap points at kubelet-client-current.pem). */
+  clientCertificatePath?: string;
+  clientKeyPath?: string;
   contextName?: string;
   namespace?: string;
 }
@@ -23,6 +26,8 @@ export function kubeconfigObject(spec: KubeconfigSpec): Record<string, unknown> 
   if (spec.clientCertPem) user['client-certificate-data'] = b64(spec.clientCertPem);
   if (spec.clientKeyPem) user['client-key-data'] = b64(spec.clientKeyPem);
   if (spec.token) user.token = spec.token;
+  if (spec.clientCertificatePath) user['client-certificate'] = spec.clientCertificatePath;
+  if (spec.clientKeyPath) user['client-key'] = spec.clientKeyPath;
   return {
     apiVersion: 'v1',
     kind: 'Config',
@@ -44,6 +49,8 @@ export interface ParsedKubeconfig {
   clientCertPem?: string;
   clientKeyPem?: string;
   token?: string;
+  clientCertificatePath?: string;
+  clientKeyPath?: string;
   clusterName: string;
   userName: string;
 }
@@ -72,6 +79,8 @@ export function parseKubeconfig(text: string): ParsedKubeconfig {
     clientCertPem: unb64(user?.user['client-certificate-data']),
     clientKeyPem: unb64(user?.user['client-key-data']),
     token: user?.user.token,
+    clientCertificatePath: user?.user['client-certificate'],
+    clientKeyPath: user?.user['client-key'],
     clusterName: ctx.context.cluster,
     userName: ctx.context.user,
   };
