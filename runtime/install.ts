@@ -9,10 +9,10 @@ import type { Client } from './client.js';
 import { isAlreadyExists } from './errors.js';
 import type { KubeObject } from './types.js';
 
-/** Every YAML document of every *.yaml / *.yml file in dir, in file-name order. */
+/** Every YAML document of every *.yaml / *.yml file in dir, in file-name order (kustomization files excepted). */
 export function loadManifests(dir: string): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+  for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n) && !/^kustomization\.ya?ml$/i.test(n)).sort()) {
     for (const doc of yaml.loadAll(readFileSync(join(dir, f), 'utf8'))) {
       if (doc === null || doc === undefined) continue;
       const o = doc as Partial<KubeObject>;
