@@ -84,9 +84,9 @@ export function clusterOwnerRef(cluster: { apiVersion?: string; kind?: string; m
 }
 
 /**
- * The owner references an adopted Secret should have: the Cluster added as a non-controller owner, so
- * users can see who uses it while deleting the Cluster never deletes a CA it did not create.
- * Undefined when nothing needs to change.
+ * The owner references an adopted Secret should have: the Cluster added as a (non-controller) owner. As in
+ * Cluster API, an adopted Secret then belongs to the Cluster and is garbage-collected with it; its contents
+ * are never rewritten. Undefined when nothing needs to change.
  */
 export function adoptedOwnerRefs(secret: SecretLike, owner: OwnerRef): OwnerRef[] | undefined {
   const refs = secret.metadata.ownerReferences ?? [];

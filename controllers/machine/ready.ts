@@ -1,8 +1,7 @@
 /**
- * The one definition of a ready Machine, shared by every controller that counts Machines: its Ready
- * condition is True (set by the Machine controller once the Node is Ready and the Machine is not being deleted).
+ * The Machine controller's condition types. A Machine is ready when its Ready condition is True: the Machine
+ * controller sets it once the Node is Ready (see controllers/shared/machine-state.ts for the shared helpers).
  */
-import type { Machine } from '../../api/v1alpha1/index.js';
 
 export const MachineConditions = {
   BootstrapReady: 'BootstrapReady',
@@ -14,12 +13,5 @@ export const MachineConditions = {
   Draining: 'Draining',
 } as const;
 
-export function isMachineReady(m: Pick<Machine, 'status'>): boolean {
-  return m.status?.conditions?.some((c) => c.type === MachineConditions.Ready && c.status === 'True') ?? false;
-}
-
-/** When the Machine last became Ready (for minReadySeconds), or undefined when it is not Ready. */
-export function machineReadySince(m: Pick<Machine, 'status'>): Date | undefined {
-  const c = m.status?.conditions?.find((x) => x.type === MachineConditions.Ready && x.status === 'True');
-  return c?.lastTransitionTime ? new Date(c.lastTransitionTime) : undefined;
-}
+/** Ready, available and friends are defined once, in controllers/shared/machine-state.ts; re-exported here. */
+export { isMachineReady, readySince } from '../shared/machine-state.js';

@@ -66,8 +66,9 @@ describe('immutability of provisioned Machines', () => {
 
 describe('isMachineReady', () => {
   it('is the Ready condition', () => {
-    assert.equal(isMachineReady({ status: { conditions: [{ type: 'Ready', status: 'True' }] } }), true);
-    assert.equal(isMachineReady({ status: { conditions: [{ type: 'Ready', status: 'False' }] } }), false);
-    assert.equal(isMachineReady({}), false);
+    const m = machine('w', false);
+    assert.equal(isMachineReady({ ...m, status: { conditions: [{ type: 'Ready', status: 'True' }] } }), true);
+    assert.equal(isMachineReady({ ...m, status: { conditions: [{ type: 'Ready', status: 'False' }] } }), false);
+    assert.equal(isMachineReady(m), false);
   });
 });
