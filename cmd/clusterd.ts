@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { apiserverCommand } from '../apiserver/cli.js';
 import { agentCommand } from '../bootstrap/cli.js';
+import { getCommand } from './get.js';
 import { runCommand } from './run.js';
 
 export function buildCli(): Command {
@@ -16,6 +17,7 @@ export function buildCli(): Command {
   program.addCommand(runCommand());
   program.addCommand(apiserverCommand());
   program.addCommand(agentCommand());
+  program.addCommand(getCommand());
   return program;
 }
 
