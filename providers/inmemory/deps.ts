@@ -3,6 +3,9 @@
  * runcmd invokes) and the embedded API server (what the kube-apiserver static Pod becomes). Kept in one
  * place so the rest of the provider depends on these signatures only.
  */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { runAgent as bootstrapRunAgent } from '../../bootstrap/index.js';
 import { startApiServer as apiStart } from '../../apiserver/index.js';
 import { openStorage as apiOpenStorage, type Storage as ApiStorage } from '../../apiserver/storage/index.js';
 import type { AgentRunner } from './cloudinit.js';
@@ -14,12 +17,14 @@ export type Storage = ApiStorage;
 export const startApiServer: StartApiServer = apiStart;
 export const openStorage = apiOpenStorage;
 
-/** `clusterd agent <args>` in-process; args start with "agent". */
+/**
+ * `clusterd agent <args>` in-process; args start with "agent" and carry `--root`. On the machine, the
+ * --config file cloud-init wrote is a host path, so it is read under the machine's root too.
+ */
 export const runAgent: AgentRunner = async (args, io) => {
-  // Resolved at run time until bootstrap/index.ts exports runAgent.
-  const specifier: string = '../../bootstrap/index.js';
-  const mod = (await import(specifier)) as { runAgent?: (argv: string[], io: Parameters<AgentRunner>[1]) => Promise<number | void> };
-  if (!mod.runAgent) throw new Error('bootstrap/index.js does not export runAgent');
-  const code = await mod.runAgent(args[0] === 'agent' ? args.slice(1) : args, io);
-  return typeof code === 'number' ? code : 0;
+  const argv = args[0] === 'agent' ? args.slice(1) : args;
+  const i = argv.indexOf('--root');
+  const root = i >= 0 ? argv[i + 1] : undefined;
+  const readFile = (p: string): string => readFileSync(root && isAbsolute(p) ? join(root, p) : p, 'utf8');
+  return bootstrapRunAgent(argv, io, { readFile });
 };
