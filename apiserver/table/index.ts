@@ -5,6 +5,7 @@
 import type { PrinterColumn, ResourceInfo } from '../types.js';
 import { AGE_DESC, BUILTIN_PRINTERS, NAME_COLUMN, type ColumnDef } from './builtin-columns.js';
 import { evaluateJsonPath } from './jsonpath.js';
+import { ageOf } from './age.js';
 
 export { evaluateJsonPath } from './jsonpath.js';
 export { humanDuration, ageOf } from './age.js';
@@ -21,7 +22,7 @@ export interface TableOptions {
 /** A CRD without additionalPrinterColumns shows its age, as apiextensions-apiserver does. */
 const DEFAULT_CRD_COLUMNS: PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: AGE_DESC }];
 
-function cellFor(type: PrinterColumn['type'], value: unknown): unknown {
+function cellFor(type: PrinterColumn['type'], value: unknown, now: number): unknown {
   switch (type) {
     case 'integer':
       return typeof value === 'number' ? Math.trunc(value) : null;
@@ -30,14 +31,16 @@ function cellFor(type: PrinterColumn['type'], value: unknown): unknown {
     case 'boolean':
       return typeof value === 'boolean' ? value : null;
     case 'date':
-      return typeof value === 'string' ? value : null;
+      // apiextensions' table convertor renders dates as ages server side (ConvertToHumanReadableDateType).
+      if (typeof value !== 'string') return null;
+      return Number.isNaN(Date.parse(value)) ? '<invalid>' : ageOf(value, now);
     default:
       if (value === null || value === undefined) return null;
       return typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
 }
 
-function customColumns(resource: ResourceInfo): { defs: ColumnDef[]; cells: (o: Obj) => unknown[] } {
+function customColumns(resource: ResourceInfo, now: number): { defs: ColumnDef[]; cells: (o: Obj) => unknown[] } {
   const cols = resource.printerColumns?.length ? resource.printerColumns : DEFAULT_CRD_COLUMNS;
   const defs: ColumnDef[] = [NAME_COLUMN, ...cols.map((c) => ({
     name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0,
@@ -49,7 +52,7 @@ function customColumns(resource: ResourceInfo): { defs: ColumnDef[]; cells: (o: 
       ...cols.map((c) => {
         const results = evaluateJsonPath(c.jsonPath, o);
         // Only the first result counts, as in kube's table convertor.
-        return results instanceof Error || results.length === 0 ? null : cellFor(c.type, results[0]);
+        return results instanceof Error || results.length === 0 ? null : cellFor(c.type, results[0], now);
       }),
     ],
   };
@@ -70,7 +73,7 @@ export function toTable(resource: ResourceInfo, objects: Record<string, unknown>
     defs = builtin.columns;
     cells = (o) => builtin.cells(o, now);
   } else if (resource.custom || resource.printerColumns?.length) {
-    ({ defs, cells } = customColumns(resource));
+    ({ defs, cells } = customColumns(resource, now));
   } else {
     defs = BUILTIN_PRINTERS['rbac.authorization.k8s.io/Role'].columns;
     cells = (o) => BUILTIN_PRINTERS['rbac.authorization.k8s.io/Role'].cells(o, now);

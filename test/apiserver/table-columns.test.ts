@@ -40,11 +40,11 @@ describe('toTable', () => {
       { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
       { name: 'Missing', type: 'string', jsonPath: '.status.nope', priority: 1 },
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-    ] }), [cluster], { resourceVersion: '5' }) as unknown as Table & { metadata: unknown; kind: string };
+    ] }), [cluster], { resourceVersion: '5' }, { now: NOW }) as unknown as Table & { metadata: unknown; kind: string };
     assert.equal(t.kind, 'Table');
     assert.deepEqual(t.metadata, { resourceVersion: '5' });
     assert.deepEqual(t.columnDefinitions.map((c) => [c.name, c.type, c.priority]), [['Name', 'string', 0], ['Phase', 'string', 0], ['Replicas', 'integer', 0], ['Ready', 'string', 0], ['Missing', 'string', 1], ['Age', 'date', 0]]);
-    assert.deepEqual(t.rows[0].cells, ['c1', 'Provisioned', 3, 'True', null, '2024-01-01T00:00:00Z']);
+    assert.deepEqual(t.rows[0].cells, ['c1', 'Provisioned', 3, 'True', null, '60m']);
     assert.deepEqual(t.rows[0].object, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: cluster.metadata });
     const full = toTable(info({}), [cluster], {}, { includeObject: 'Object' }) as unknown as Table;
     assert.deepEqual(full.columnDefinitions.map((c) => c.name), ['Name', 'Age']);
