@@ -5,6 +5,7 @@
  */
 import { request } from 'node:https';
 import { X509Certificate } from 'node:crypto';
+import yaml from 'js-yaml';
 import { caCertHash } from '../lib/pki.js';
 import { parseKubeconfig } from '../lib/kubeconfig.js';
 import * as C from './constants.js';
@@ -117,11 +118,14 @@ export async function tokenDiscovery(o: TokenDiscoveryOptions): Promise<ClusterI
 
 class FatalDiscoveryError extends Error {}
 
+/** cluster-info's kubeconfig has a cluster and nothing else (no context, no user): read its first cluster. */
 export function clusterInfoFromKubeconfig(text: string): ClusterInfo {
-  const kc = parseKubeconfig(text);
-  if (!kc.caPem) throw new Error('discovery: cluster-info kubeconfig has no certificate-authority-data');
-  new X509Certificate(kc.caPem); // throws on garbage
-  return { server: kc.server, caPem: kc.caPem, kubeconfig: text };
+  const raw = yaml.load(text) as { clusters?: { cluster?: { server?: string; 'certificate-authority-data'?: string } }[] } | null;
+  const cluster = raw?.clusters?.[0]?.cluster;
+  if (!cluster?.server || !cluster['certificate-authority-data']) throw new Error('discovery: the cluster-info kubeconfig has no cluster with a server and certificate-authority-data');
+  const caPem = Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8');
+  new X509Certificate(caPem); // throws on garbage
+  return { server: cluster.server, caPem, kubeconfig: text };
 }
 
 /** File discovery: the CA and endpoint come from a kubeconfig the operator put on the machine. */
