@@ -40,17 +40,30 @@ async function bootstrapUser(storage: Storage, id: string, secret: string): Prom
 }
 
 /** The user of a request; undefined means 401. */
-export async function authenticate(req: IncomingMessage, cfg: AuthConfig): Promise<UserInfo | undefined> {
-  const sock = req.socket as TLSSocket;
+/** A TLS connection's client certificate is fixed for its lifetime, so it is read once per connection. */
+const certUsers = new WeakMap<object, UserInfo | null | false>();
+
+/** The certificate's user; null for a presented but untrusted certificate; false when there is none. */
+function certUser(sock: TLSSocket): UserInfo | null | false {
+  const cached = certUsers.get(sock);
+  if (cached !== undefined) return cached;
   const cert = sock.getPeerCertificate?.();
+  let user: UserInfo | null | false = false;
   if (cert && cert.subject) {
-    if (!sock.authorized) return undefined;
     const cn = cert.subject.CN;
     const o = cert.subject.O;
     const name = Array.isArray(cn) ? cn[0] : cn;
-    if (!name) return undefined;
-    return withAuthenticated({ name, groups: o === undefined ? [] : Array.isArray(o) ? [...o] : [o] });
+    // A certificate that is presented but not trusted (or has no CN) is a failed login, never anonymous.
+    user = !sock.authorized || !name ? null : withAuthenticated({ name, groups: o === undefined ? [] : Array.isArray(o) ? [...o] : [o] });
   }
+  certUsers.set(sock, user);
+  return user;
+}
+
+export async function authenticate(req: IncomingMessage, cfg: AuthConfig): Promise<UserInfo | undefined> {
+  const fromCert = certUser(req.socket as TLSSocket);
+  if (fromCert === null) return undefined;
+  if (fromCert) return fromCert;
   const authz = req.headers.authorization;
   if (authz) {
     const m = authz.match(/^Bearer\s+(\S+)\s*$/i);

@@ -1,0 +1,159 @@
+/**
+ * API server benchmark: GET and write throughput from one client (keep-alive connections, a few requests in
+ * flight), watch fan-out latency to 100 watchers, with 10,000 stored objects, on the durable SQLite store.
+ * Targets (issue 3): >= 3,000 GETs/s, >= 1,000 writes/s, p99 watch delivery < 50 ms.
+ */
+import { Agent, request } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseKubeconfig } from '../lib/kubeconfig.js';
+import { startApiServer } from '../apiserver/index.js';
+import type { BenchSection } from './types.js';
+
+const OBJECTS = 10_000;
+const GETS = 6_000;
+const WRITES = 3_000;
+const WATCHERS = 100;
+const WATCH_EVENTS = 200;
+const IN_FLIGHT = 8;
+
+interface Client {
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }>;
+  agent: Agent;
+}
+
+function client(url: string, kubeconfig: string): Client {
+  const kc = parseKubeconfig(kubeconfig);
+  const agent = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT + WATCHERS + 4, ca: kc.caPem, cert: kc.clientCertPem, key: kc.clientKeyPem });
+  const base = new URL(url);
+  return {
+    agent,
+    call: (method, path, body) => new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const req = request({ host: base.hostname, port: base.port, path, method, agent, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(data);
+    }),
+  };
+}
+
+/** Runs n calls with IN_FLIGHT at a time; returns calls per second. */
+async function rate(n: number, one: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < n) await one(next++);
+  }));
+  return n / ((performance.now() - t0) / 1000);
+}
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+const mib = (b: number): number => Math.round((b / 1024 / 1024) * 10) / 10;
+
+export async function benchApiServer(): Promise<BenchSection> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-apiserver-'));
+  const server = await startApiServer({ port: 0, dataDir });
+  const c = client(server.url, server.adminKubeconfig());
+  try {
+    await c.call('POST', '/api/v1/namespaces', { metadata: { name: 'bench' } });
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const payload = { a: 'x'.repeat(200), b: 'y'.repeat(100) };
+    const preloadRate = await rate(OBJECTS, async (i) => {
+      const r = await c.call('POST', '/api/v1/namespaces/bench/configmaps', { metadata: { name: `cm-${i}`, labels: { i: String(i % 10) } }, data: payload });
+      if (r.status !== 201) throw new Error(`create: ${r.status} ${r.text}`);
+    });
+    global.gc?.();
+    const rssPer10k = ((process.memoryUsage().rss - rssBefore) / OBJECTS) * 10_000;
+
+    const getRate = await rate(GETS, async (i) => {
+      const r = await c.call('GET', `/api/v1/namespaces/bench/configmaps/cm-${(i * 7919) % OBJECTS}`);
+      if (r.status !== 200) throw new Error(`get: ${r.status}`);
+    });
+    // Updates as PUT of a fresh object (no precondition), the common controller write.
+    const putRate = await rate(WRITES, async (i) => {
+      const r = await c.call('PUT', `/api/v1/namespaces/bench/configmaps/cm-${i}`, { metadata: { name: `cm-${i}`, labels: { i: String(i % 10) } }, data: { ...payload, n: String(i) } });
+      if (r.status !== 200) throw new Error(`put: ${r.status} ${r.text}`);
+    });
+
+    // Watch fan-out: 100 watchers on the namespace, then updates with their send time in the object.
+    const latencies: number[] = [];
+    const base = new URL(server.url);
+    const rv = server.storage.currentRV();
+    const watchReqs = await Promise.all(Array.from({ length: WATCHERS }, () => new Promise<ReturnType<typeof request>>((resolve, reject) => {
+      const req = request({ host: base.hostname, port: base.port, path: `/api/v1/namespaces/bench/configmaps?watch=true&resourceVersion=${rv}&labelSelector=watched%3Dyes`, agent: c.agent }, (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            const ev = JSON.parse(line) as { object: { data?: { sent?: string } } };
+            const sent = Number(ev.object.data?.sent);
+            if (sent) latencies.push(performance.now() - sent);
+          }
+        });
+        resolve(req);
+      });
+      req.on('error', reject);
+      req.end();
+    })));
+    for (let i = 0; i < WATCH_EVENTS; i++) {
+      await c.call('PUT', `/api/v1/namespaces/bench/configmaps/cm-${i}`, { metadata: { name: `cm-${i}`, labels: { watched: 'yes' } }, data: { sent: String(performance.now()) } });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const deadline = Date.now() + 10_000;
+    while (latencies.length < WATCHERS * WATCH_EVENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const r of watchReqs) r.destroy();
+
+    const figures = {
+      storedObjects: OBJECTS,
+      createsPerSecond: Math.round(preloadRate),
+      getsPerSecond: Math.round(getRate),
+      writesPerSecond: Math.round(putRate),
+      watchers: WATCHERS,
+      watchEventsDelivered: latencies.length,
+      watchP50Ms: Math.round(percentile(latencies, 50) * 10) / 10,
+      watchP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
+      rssMiBPer10kObjects: mib(rssPer10k),
+    };
+    const ok = (v: boolean): string => (v ? 'yes' : '**NO**');
+    const markdown = [
+      `Single client, ${IN_FLIGHT} requests in flight over keep-alive TLS, durable SQLite store (WAL, synchronous=FULL), ${OBJECTS} ConfigMaps stored.`,
+      '',
+      '| figure | value | target | met |',
+      '|---|---|---|---|',
+      `| GETs/s | ${figures.getsPerSecond} | >= 3000 | ${ok(figures.getsPerSecond >= 3000)} |`,
+      `| writes/s (PUT) | ${figures.writesPerSecond} | >= 1000 | ${ok(figures.writesPerSecond >= 1000)} |`,
+      `| creates/s (POST) | ${figures.createsPerSecond} | | |`,
+      `| watch delivery p50 / p99 (ms), ${WATCHERS} watchers x ${WATCH_EVENTS} events | ${figures.watchP50Ms} / ${figures.watchP99Ms} | p99 < 50 | ${ok(figures.watchP99Ms < 50 && latencies.length === WATCHERS * WATCH_EVENTS)} |`,
+      `| events delivered | ${latencies.length} of ${WATCHERS * WATCH_EVENTS} | | |`,
+      `| RSS per 10,000 objects (MiB) | ${figures.rssMiBPer10kObjects} | | |`,
+    ].join('\n');
+    return { title: 'Embedded API server', markdown, figures };
+  } finally {
+    c.agent.destroy();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  benchApiServer().then((s) => console.log(`## ${s.title}\n\n${s.markdown}`)).catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
