@@ -4,7 +4,7 @@
  * node, and delete the Node.
  */
 import type { Client } from '../../runtime/client.js';
-import { ApiError, isNotFound } from '../../runtime/errors.js';
+import { ApiError, isConflict, isNotFound } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
 import { ETCD_MEMBERS_CONFIGMAP } from '../../bootstrap/constants.js';
 
@@ -63,18 +63,32 @@ export async function drainPass(wc: Client, nodeName: string): Promise<number> {
   return remaining;
 }
 
-/** Removes the node's entry from clusterd's record of the stacked etcd members, if there is one. */
+/**
+ * Removes the node from the stacked etcd membership. There is no etcd to ask here: bootstrap records the
+ * members in kube-system/clusterd-etcd-members as `data.members` = "name=peerURL,..." (etcd's
+ * --initial-cluster syntax), so the member is taken out of that list, compare-and-swap on resourceVersion.
+ * Returns true when a member was removed.
+ */
 export async function removeEtcdMember(wc: Client, nodeName: string): Promise<boolean> {
-  let cm: KubeObject & { data?: Record<string, string> };
-  try {
-    cm = await wc.get(CONFIGMAP, { namespace: 'kube-system', name: ETCD_MEMBERS_CONFIGMAP });
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
+  for (let attempt = 0; ; attempt++) {
+    let cm: KubeObject & { data?: Record<string, string> };
+    try {
+      cm = await wc.get(CONFIGMAP, { namespace: 'kube-system', name: ETCD_MEMBERS_CONFIGMAP });
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    const members = (cm.data?.members ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const kept = members.filter((m) => m.slice(0, m.indexOf('=')) !== nodeName);
+    if (kept.length === members.length) return false;
+    if (kept.length === 0) throw new Error(`refusing to remove ${nodeName}, the last etcd member`);
+    try {
+      await wc.update({ ...cm, ...CONFIGMAP, data: { ...(cm.data ?? {}), members: kept.join(',') } });
+      return true;
+    } catch (err) {
+      if (!isConflict(err) || attempt >= 5) throw err;
+    }
   }
-  if (!cm.data || !(nodeName in cm.data)) return false;
-  await wc.patch({ ...CONFIGMAP, metadata: { name: ETCD_MEMBERS_CONFIGMAP, namespace: 'kube-system' } }, { data: { [nodeName]: null } });
-  return true;
 }
 
 export async function deleteNode(wc: Client, nodeName: string): Promise<void> {

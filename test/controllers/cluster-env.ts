@@ -12,6 +12,7 @@ import { silentLogger } from '../../lib/logging.js';
 import { repoRoot } from '../../lib/paths.js';
 import { ProviderRegistry } from '../../providers/registry.js';
 import { createInMemoryProvider } from '../../providers/inmemory/provider.js';
+import { createExampleProvider } from '../../providers/example/index.js';
 import { Client } from '../../runtime/client.js';
 import { createOrUpdate, loadManifests, waitForCRDsEstablished } from '../../runtime/install.js';
 import { Manager } from '../../runtime/manager.js';
@@ -35,6 +36,7 @@ export async function startControllerEnv(opts: { machines?: CloudInitRenderer; p
   const logger = silentLogger();
   const providers = new ProviderRegistry((name) => ({ dataDir: join(dataDir, 'providers', name), logger }));
   providers.register('inmemory', (ctx) => createInMemoryProvider(ctx));
+  providers.register('example', createExampleProvider);
   const mgr = new Manager({ kubeConfig: kc, logger, concurrency: 2, metricsBindAddress: '0', healthProbeBindAddress: '0', gracefulShutdownTimeoutMs: 5000 });
   registerClusterController(mgr, { providers, logger, pollIntervalMs: opts.pollIntervalMs ?? 500 });
   if (opts.machines) registerMachineController(mgr, { providers, logger, renderCloudInit: opts.machines, pollIntervalMs: opts.pollIntervalMs ?? 500 });
