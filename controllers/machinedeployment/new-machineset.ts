@@ -16,14 +16,16 @@ export function replicaAnnotations(desired: number, maxSurge: number): Record<st
 export function newMachineSetFor(md: Kube<MachineDeployment>, replicas: number, revision: number, maxSurge: number): Kube<MachineSet> {
   const hash = templateHash(md.spec.template);
   const template = templateWithoutHash(md.spec.template);
-  const labels = { ...template.metadata?.labels, [Labels.templateHash]: hash, [Labels.deploymentName]: md.metadata.name ?? '', [Labels.clusterName]: md.spec.clusterName };
+  // The template gets only the hash label, so it still equals the deployment's template minus that label;
+  // the MachineSet controller puts the deployment and cluster labels on each Machine.
+  const labels = { ...template.metadata?.labels, [Labels.templateHash]: hash };
   return {
     apiVersion: API_VERSION,
     kind: 'MachineSet',
     metadata: {
       name: machineSetName(md, hash),
       namespace: md.metadata.namespace,
-      labels,
+      labels: { ...labels, [Labels.deploymentName]: md.metadata.name ?? '', [Labels.clusterName]: md.spec.clusterName },
       annotations: { [Annotations.revision]: String(revision), ...replicaAnnotations(md.spec.replicas ?? 1, maxSurge) },
       ownerReferences: [controllerRef(md)],
     },

@@ -6,6 +6,7 @@ import { controllerRef } from '../shared/owner.js';
 export function machineFromTemplate(ms: MachineSet): Kube<Machine> {
   const name = ms.metadata.name ?? '';
   const tmpl = ms.spec.template;
+  const deployment = ms.metadata.labels?.[Labels.deploymentName];
   return {
     apiVersion: API_VERSION,
     kind: 'Machine',
@@ -13,7 +14,12 @@ export function machineFromTemplate(ms: MachineSet): Kube<Machine> {
       // generateName gives "<ms>-<random5>"; the API server picks the suffix, so two creates never collide.
       generateName: `${name}-`,
       namespace: ms.metadata.namespace,
-      labels: { ...tmpl.metadata?.labels, [Labels.setName]: name, [Labels.clusterName]: ms.spec.clusterName },
+      labels: {
+        ...tmpl.metadata?.labels,
+        ...(deployment ? { [Labels.deploymentName]: deployment } : {}),
+        [Labels.setName]: name,
+        [Labels.clusterName]: ms.spec.clusterName,
+      },
       ...(tmpl.metadata?.annotations ? { annotations: { ...tmpl.metadata.annotations } } : {}),
       ownerReferences: [controllerRef(ms)],
     },
