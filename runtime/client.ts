@@ -178,10 +178,11 @@ export class Client {
         Accept: 'application/json',
         'User-Agent': this.opts.userAgent ?? 'clusterd',
       },
-      agent: url.protocol === 'https:' ? this.agent : undefined,
       timeout: this.opts.timeoutMs ?? 30_000,
     };
     await this.kubeConfig.applyToHTTPSOptions(options);
+    // applyToHTTPSOptions brings a fresh agent each call: a TLS handshake per request. Pool on ours instead.
+    options.agent = url.protocol === 'https:' ? this.agent : undefined;
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     if (payload !== undefined) {
       (options.headers as Record<string, string>)['Content-Type'] = contentType ?? 'application/json';
@@ -195,6 +196,8 @@ export class Client {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
+      // Small request/response pairs on a kept-alive socket otherwise wait out Nagle + delayed ACK.
+      req.setNoDelay(true);
       req.on('timeout', () => req.destroy(new Error(`${what}: request timed out`)));
       req.on('error', reject);
       req.end(payload);
