@@ -118,9 +118,23 @@ export function computeJWS(content: string, tokenId: string, tokenSecret: string
   return `${header}..${b64url(sig)}`;
 }
 
-/** True when detached is the signature of content by the token, compared in constant time. */
+/**
+ * Verifies a detached compact JWS over content: HS256 with the token secret, and a protected header naming this token
+ * (`kid`). The header is checked by meaning, not bytes, so signatures from other JWS implementations verify too;
+ * the MAC is compared in constant time.
+ */
 export function verifyJWS(detached: string, content: string, tokenId: string, tokenSecret: string): boolean {
-  const expected = Buffer.from(computeJWS(content, tokenId, tokenSecret));
-  const got = Buffer.from(detached);
+  const parts = detached.split('.');
+  if (parts.length !== 3 || parts[1] !== '') return false;
+  const [header, , sig] = parts as [string, string, string];
+  let h: { alg?: unknown; kid?: unknown; crit?: unknown };
+  try {
+    h = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as typeof h;
+  } catch {
+    return false;
+  }
+  if (h.alg !== 'HS256' || h.kid !== tokenId || h.crit !== undefined) return false;
+  const expected = createHmac('sha256', hmacKey(tokenSecret)).update(`${header}.${b64url(content)}`).digest();
+  const got = Buffer.from(sig, 'base64url');
   return expected.length === got.length && timingSafeEqual(expected, got);
 }
