@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { apiserverCommand } from '../apiserver/cli.js';
 import { agentCommand } from '../bootstrap/cli.js';
 import { getCommand } from './get.js';
+import { rolloutCommand } from './rollout.js';
 import { runCommand } from './run.js';
 
 export function buildCli(): Command {
@@ -15,6 +16,7 @@ export function buildCli(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   program.addCommand(runCommand());
+  program.addCommand(rolloutCommand());
   program.addCommand(apiserverCommand());
   program.addCommand(agentCommand());
   program.addCommand(getCommand());
