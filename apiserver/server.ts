@@ -160,6 +160,10 @@ export class Handler {
       throw NOT_FOUND();
     }
     const { info, namespace, name, subresource } = parsed;
+    if (parsed.watchPrefix && method !== 'GET') {
+      req.resume();
+      throw methodNotAllowed(`${method} on a watch`);
+    }
     const watch = parsed.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
     let verb: string;
     switch (method) {
