@@ -215,3 +215,36 @@ test('shutdown waits for an in-flight reconcile before start() resolves', async 
   await h.stop();
   assert.equal(finished, true);
 });
+
+test('with leader election only the leader reconciles; a graceful stop hands over at once', async () => {
+  const seen: Record<string, string[]> = { a: [], b: [] };
+  const make = (id: 'a' | 'b'): Manager => {
+    const mgr = new Manager({ kubeConfig: env.kc, healthProbeBindAddress: '127.0.0.1:0', leaderElection: true, leaderElectionID: 'inproc-test', metricsBindAddress: '127.0.0.1:0' });
+    newControllerManagedBy(mgr).named('le').for(CM).withEventFilter({ create: (o) => o.metadata.name!.startsWith('le-'), update: () => false }).complete(async (req) => {
+      seen[id]!.push(req.name);
+      return {};
+    });
+    return mgr;
+  };
+  const a = make('a');
+  const b = make('b');
+  const ha = await run(a);
+  await eventually('a leads', () => a.isLeader());
+  const hb = await run(b);
+  let bStopped = false;
+  try {
+    await env.client.create({ ...CM, metadata: { name: 'le-1', namespace: 'default' } });
+    await eventually('a reconciles', () => seen.a!.includes('le-1'));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(seen.b, [], 'the follower must not reconcile');
+    assert.equal((await httpGet(`${hb.probe}/readyz`)).status, 500);
+    await ha.stop(); // releases the lease
+    await eventually('b takes over', () => b.isLeader(), 8000);
+    await eventually('b reconciles', () => seen.b!.includes('le-1'));
+    assert.equal((await eventually('b ready', async () => ((await httpGet(`${hb.probe}/readyz`)).status === 200 ? 200 : undefined))), 200);
+    await hb.stop();
+    bStopped = true;
+  } finally {
+    if (!bStopped) await hb.stop();
+  }
+});
