@@ -40,12 +40,5 @@ export async function generateClusterPKI(): Promise<ClusterPKI> {
   };
 }
 
-/** The PKI as files relative to the certificates dir, as kubeadm names them. */
-export function clusterPKIFiles(pki: ClusterPKI): Record<string, string> {
-  return {
-    'ca.crt': pki.ca.certPem, 'ca.key': pki.ca.keyPem,
-    'front-proxy-ca.crt': pki.frontProxyCA.certPem, 'front-proxy-ca.key': pki.frontProxyCA.keyPem,
-    'etcd/ca.crt': pki.etcdCA.certPem, 'etcd/ca.key': pki.etcdCA.keyPem,
-    'sa.key': pki.sa.keyPem, 'sa.pub': pki.sa.publicKeyPem,
-  };
-}
+export { clusterPKIFiles } from './pki-files.js';
+export { renderCloudInit, parseCloudConfig, userDataSizeReport, kubeadmConfigFor, USER_DATA_LIMIT, type CloudInitInput, type ParsedCloudConfig } from './cloudinit/index.js';

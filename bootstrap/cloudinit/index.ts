@@ -1,0 +1,222 @@
+/**
+ * Machine → `#cloud-config` user-data that runs `clusterd agent init|join` on first boot, as Cluster API's kubeadm
+ * bootstrap provider does with kubeadm: the kubeadm-format configuration (and, for the first control plane, the
+ * cluster's CAs) in write_files, the agent between the Machine's pre and post commands in runcmd, and its users.
+ */
+import { gzipSync, gunzipSync } from 'node:zlib';
+import yaml from 'js-yaml';
+import type { ClusterPKI } from '../index.js';
+import { clusterPKIFiles } from '../pki-files.js';
+import { dumpDocuments, prune } from '../config/serialize.js';
+import { parseBootstrapToken } from '../tokens.js';
+import { decodeCertificateKey } from '../copycerts.js';
+import { DEFAULT_CERTS_DIR, DEFAULT_KUBERNETES_VERSION } from '../constants.js';
+
+export const USER_DATA_LIMIT = 16 * 1024;
+export const CONFIG_PATH = '/run/clusterd/kubeadm.yaml';
+
+export interface CloudInitFile {
+  path: string;
+  content: string;
+  permissions?: string;
+  owner?: string;
+  /** How content is given: plain text, base64, or gzip+base64. */
+  encoding?: 'b64' | 'gz+b64';
+}
+
+export interface CloudInitUser {
+  name: string;
+  sshAuthorizedKeys?: string[];
+  sudo?: string;
+  groups?: string[];
+  shell?: string;
+}
+
+export interface HostPathVolume {
+  name: string;
+  hostPath: string;
+  mountPath: string;
+  readOnly?: boolean;
+  pathType?: string;
+}
+
+export interface CloudInitInput {
+  role: 'init' | 'join-control-plane' | 'join-worker';
+  nodeName: string;
+  clusterName: string;
+  version?: string;
+  controlPlaneEndpoint: { host: string; port: number };
+  clusterNetwork?: { services?: { cidrBlocks: string[] }; pods?: { cidrBlocks: string[] }; serviceDomain?: string };
+  kubeadm?: {
+    apiServer?: { certSANs?: string[]; extraArgs?: Record<string, string>; extraVolumes?: HostPathVolume[] };
+    controllerManager?: { extraArgs?: Record<string, string>; extraVolumes?: HostPathVolume[] };
+    scheduler?: { extraArgs?: Record<string, string>; extraVolumes?: HostPathVolume[] };
+    etcd?: { local?: { dataDir?: string; extraArgs?: Record<string, string>; serverCertSANs?: string[]; peerCertSANs?: string[] }; external?: { endpoints: string[]; caFile: string; certFile: string; keyFile: string } };
+    imageRepository?: string;
+    featureGates?: Record<string, boolean>;
+  };
+  /** The join token ("<id>.<secret>"); for init, the token init creates. */
+  bootstrapToken: string;
+  caCertHashes?: string[];
+  /** init: upload kubeadm-certs with it; join-control-plane: download with it. */
+  certificateKey?: string;
+  /** The machine's address for its API server and etcd member; the agent picks one when absent. */
+  advertiseAddress?: string;
+  /** The shared CAs and service-account key, written on the init machine (as CAPI does) so the management side keeps them. */
+  pki?: ClusterPKI;
+  extras?: {
+    files?: CloudInitFile[];
+    preCommands?: string[];
+    postCommands?: string[];
+    users?: CloudInitUser[];
+    kubeletExtraArgs?: Record<string, string>;
+    nodeLabels?: Record<string, string>;
+    nodeTaints?: { key: string; value?: string; effect: string }[];
+  };
+  /** The agent binary on the image. */
+  agent?: string;
+}
+
+function fileEntry(f: CloudInitFile): Record<string, unknown> {
+  return prune({ path: f.path, owner: f.owner ?? 'root:root', permissions: f.permissions ?? '0644', encoding: f.encoding, content: f.content });
+}
+
+/** Plain text, or gzip+base64 when that is smaller (large configs compress; PEM does not). */
+function compact(path: string, content: string, permissions: string): CloudInitFile {
+  const gz = gzipSync(Buffer.from(content), { level: 9 }).toString('base64');
+  return gz.length < content.length ? { path, content: gz, permissions, encoding: 'gz+b64' } : { path, content, permissions };
+}
+
+const mapArgs = (m?: Record<string, string>): Record<string, string> | undefined => (m && Object.keys(m).length > 0 ? m : undefined);
+
+function nodeRegistration(i: CloudInitInput, controlPlane: boolean): Record<string, unknown> {
+  const kubeletExtraArgs: Record<string, string> = { ...i.extras?.kubeletExtraArgs };
+  const labels = Object.entries(i.extras?.nodeLabels ?? {});
+  if (labels.length > 0) kubeletExtraArgs['node-labels'] = labels.map(([k, v]) => `${k}=${v}`).join(',');
+  const taints = i.extras?.nodeTaints ?? (controlPlane ? undefined : []);
+  return prune({ name: i.nodeName, kubeletExtraArgs: mapArgs(kubeletExtraArgs), ...(taints !== undefined ? { taints } : {}) });
+}
+
+function validate(i: CloudInitInput): void {
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(i.nodeName)) throw new Error(`nodeName: "${i.nodeName}" is not a DNS-1123 subdomain`);
+  parseBootstrapToken(i.bootstrapToken, 'bootstrapToken');
+  if (i.certificateKey) decodeCertificateKey(i.certificateKey);
+  if (i.role !== 'init' && (i.caCertHashes ?? []).length === 0) throw new Error('caCertHashes: a joining machine needs the CA public key hash');
+  if (i.role === 'join-control-plane' && !i.certificateKey) throw new Error('certificateKey: a joining control plane needs the certificate key to download kubeadm-certs');
+  if (!Number.isInteger(i.controlPlaneEndpoint.port) || i.controlPlaneEndpoint.port < 1 || i.controlPlaneEndpoint.port > 65535) throw new Error('controlPlaneEndpoint.port: not a port');
+}
+
+const endpointString = (e: { host: string; port: number }): string => (e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`);
+
+/** The kubeadm v1beta3 documents the agent on the machine reads. */
+export function kubeadmConfigFor(i: CloudInitInput): string {
+  const v = 'kubeadm.k8s.io/v1beta3';
+  const endpoint = endpointString(i.controlPlaneEndpoint);
+  if (i.role === 'init') {
+    const k = i.kubeadm ?? {};
+    const cluster = prune({
+      apiVersion: v, kind: 'ClusterConfiguration', clusterName: i.clusterName, kubernetesVersion: i.version ?? DEFAULT_KUBERNETES_VERSION,
+      controlPlaneEndpoint: endpoint, imageRepository: k.imageRepository, featureGates: k.featureGates,
+      networking: prune({ serviceSubnet: i.clusterNetwork?.services?.cidrBlocks.join(','), podSubnet: i.clusterNetwork?.pods?.cidrBlocks.join(','), dnsDomain: i.clusterNetwork?.serviceDomain }),
+      apiServer: prune({ certSANs: k.apiServer?.certSANs, extraArgs: mapArgs(k.apiServer?.extraArgs), extraVolumes: k.apiServer?.extraVolumes }),
+      controllerManager: prune({ extraArgs: mapArgs(k.controllerManager?.extraArgs), extraVolumes: k.controllerManager?.extraVolumes }),
+      scheduler: prune({ extraArgs: mapArgs(k.scheduler?.extraArgs), extraVolumes: k.scheduler?.extraVolumes }),
+      etcd: k.etcd?.external ? { external: k.etcd.external } : k.etcd?.local ? { local: prune({ ...k.etcd.local, extraArgs: mapArgs(k.etcd.local.extraArgs) }) } : undefined,
+    });
+    const init = prune({
+      apiVersion: v, kind: 'InitConfiguration',
+      bootstrapTokens: [{ token: i.bootstrapToken, groups: ['system:bootstrappers:kubeadm:default-node-token'], usages: ['signing', 'authentication'] }],
+      nodeRegistration: nodeRegistration(i, true),
+      localAPIEndpoint: i.advertiseAddress ? { advertiseAddress: i.advertiseAddress, bindPort: i.controlPlaneEndpoint.port } : undefined,
+      certificateKey: i.certificateKey,
+    });
+    return dumpDocuments([init, cluster]);
+  }
+  const join = prune({
+    apiVersion: v, kind: 'JoinConfiguration',
+    nodeRegistration: nodeRegistration(i, i.role === 'join-control-plane'),
+    discovery: { bootstrapToken: { apiServerEndpoint: endpoint, token: i.bootstrapToken, caCertHashes: i.caCertHashes } },
+    controlPlane: i.role === 'join-control-plane'
+      ? prune({ certificateKey: i.certificateKey, localAPIEndpoint: i.advertiseAddress ? { advertiseAddress: i.advertiseAddress, bindPort: i.controlPlaneEndpoint.port } : undefined })
+      : undefined,
+  });
+  return dumpDocuments([join]);
+}
+
+const shellQuote = (s: string): string => (/^[A-Za-z0-9_./:=@,+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+
+/** Renders the user-data. Secrets it carries are only what this machine needs: the token, the key, and (init) the CAs. */
+export function renderCloudInit(i: CloudInitInput): string {
+  validate(i);
+  const files: CloudInitFile[] = [];
+  if (i.role === 'init' && i.pki) {
+    for (const [name, content] of Object.entries(clusterPKIFiles(i.pki))) {
+      files.push({ path: `${DEFAULT_CERTS_DIR}/${name}`, content, permissions: name.endsWith('.key') ? '0600' : '0644' });
+    }
+  }
+  files.push(compact(CONFIG_PATH, kubeadmConfigFor(i), '0600'));
+  files.push(...(i.extras?.files ?? []));
+  const agent = i.agent ?? 'clusterd';
+  const verb = i.role === 'init' ? ['init', ...(i.certificateKey ? ['--upload-certs'] : [])] : ['join'];
+  const runcmd = [...(i.extras?.preCommands ?? []), [agent, 'agent', ...verb, '--config', CONFIG_PATH].map(shellQuote).join(' '), ...(i.extras?.postCommands ?? [])];
+  const doc = prune({
+    write_files: files.map(fileEntry),
+    runcmd,
+    users: i.extras?.users?.map((u) => prune({ name: u.name, ssh_authorized_keys: u.sshAuthorizedKeys, sudo: u.sudo, groups: u.groups?.join(', '), shell: u.shell })),
+  });
+  return `#cloud-config\n${yaml.dump(doc, { lineWidth: -1, noRefs: true })}`;
+}
+
+export interface ParsedCloudConfig {
+  writeFiles: { path: string; content: string; permissions: string; owner: string }[];
+  runcmd: string[];
+  users: CloudInitUser[];
+}
+
+/** Reads user-data this renderer produced: files decoded, commands as shell lines. Errors name the field. */
+export function parseCloudConfig(text: string): ParsedCloudConfig {
+  if (!text.startsWith('#cloud-config\n')) throw new Error('user-data: the first line must be #cloud-config');
+  const doc = yaml.load(text) as Record<string, unknown> | null;
+  if (!doc || typeof doc !== 'object') throw new Error('user-data: not a YAML mapping');
+  const wf = (doc.write_files ?? []) as Record<string, unknown>[];
+  if (!Array.isArray(wf)) throw new Error('write_files: expected a list');
+  const writeFiles = wf.map((f, n) => {
+    if (typeof f.path !== 'string' || !f.path.startsWith('/')) throw new Error(`write_files[${n}].path: an absolute path is required`);
+    const raw = typeof f.content === 'string' ? f.content : '';
+    const enc = f.encoding;
+    let content: string;
+    if (enc === undefined || enc === 'text/plain') content = raw;
+    else if (enc === 'b64' || enc === 'base64') content = Buffer.from(raw, 'base64').toString('utf8');
+    else if (enc === 'gz+b64' || enc === 'gzip+base64' || enc === 'gz+base64') content = gunzipSync(Buffer.from(raw, 'base64')).toString('utf8');
+    else throw new Error(`write_files[${n}].encoding: "${String(enc)}" is not supported`);
+    return { path: f.path, content, permissions: typeof f.permissions === 'string' ? f.permissions : '0644', owner: typeof f.owner === 'string' ? f.owner : 'root:root' };
+  });
+  const rc = (doc.runcmd ?? []) as unknown[];
+  if (!Array.isArray(rc)) throw new Error('runcmd: expected a list');
+  const runcmd = rc.map((c, n) => {
+    if (typeof c === 'string') return c;
+    if (Array.isArray(c)) return c.map((x) => shellQuote(String(x))).join(' ');
+    throw new Error(`runcmd[${n}]: expected a string or a list`);
+  });
+  const us = (doc.users ?? []) as Record<string, unknown>[];
+  const users = (Array.isArray(us) ? us : []).filter((u) => typeof u === 'object').map((u) => ({
+    name: String(u.name),
+    ...(Array.isArray(u.ssh_authorized_keys) ? { sshAuthorizedKeys: u.ssh_authorized_keys.map(String) } : {}),
+    ...(typeof u.sudo === 'string' ? { sudo: u.sudo } : {}),
+    ...(typeof u.groups === 'string' ? { groups: u.groups.split(',').map((g) => g.trim()) } : {}),
+    ...(typeof u.shell === 'string' ? { shell: u.shell } : {}),
+  }));
+  return { writeFiles, runcmd, users };
+}
+
+export interface UserDataSize {
+  bytes: number;
+  limit: number;
+  withinLimit: boolean;
+}
+
+/** Size against the EC2 16 KiB user-data limit, for benchmarks and for refusing oversize Machines. */
+export function userDataSizeReport(userData: string, limit = USER_DATA_LIMIT): UserDataSize {
+  const bytes = Buffer.byteLength(userData);
+  return { bytes, limit, withinLimit: bytes <= limit };
+}
