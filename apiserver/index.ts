@@ -122,6 +122,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     requestCert: true,
     rejectUnauthorized: false,
     keepAlive: true,
+    noDelay: true,
   }, handler.handle);
   // Watches are long requests; node's default 5-minute request timeout would cut them.
   server.requestTimeout = 0;
