@@ -12,6 +12,7 @@ import { initConfiguration, joinConfiguration, parseConfigDocuments, type Config
 import { parseDuration } from './config/schema.js';
 import { initWorkflow, type InitData } from './phases/init.js';
 import { joinWorkflow, type JoinData } from './phases/join.js';
+import { detectHost, type HostFacts } from './host.js';
 
 type FlagKind = 'string' | 'bool' | 'list';
 
@@ -95,7 +96,7 @@ function port(v: string, flag: string): number {
   return n;
 }
 
-function initData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments): InitData {
+function initData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments, host: HostFacts): InitData {
   const init: Raw = docs.init ?? {};
   const cluster: Raw = docs.cluster ?? {};
   if (str(p, 'node-name')) set(init, 'nodeRegistration.name', str(p, 'node-name'));
@@ -115,7 +116,7 @@ function initData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments
   if (str(p, 'service-dns-domain')) set(cluster, 'networking.dnsDomain', str(p, 'service-dns-domain'));
   if (str(p, 'image-repository')) set(cluster, 'imageRepository', str(p, 'image-repository'));
   if (list(p, 'apiserver-cert-extra-sans').length > 0) set(cluster, 'apiServer.certSANs', list(p, 'apiserver-cert-extra-sans'));
-  const cfg = initConfiguration({ ...docs, init, cluster });
+  const cfg = initConfiguration({ ...docs, init, cluster }, host);
   const ttl = str(p, 'certificate-token-ttl');
   return {
     fs, out, cfg, dryRun: bool(p, 'dry-run'),
@@ -126,7 +127,7 @@ function initData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments
   };
 }
 
-function joinData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments): JoinData {
+function joinData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments, host: HostFacts): JoinData {
   const join: Raw = docs.join ?? {};
   if (p.positional.length > 1) throw new Error(`join: at most one API server endpoint, got ${p.positional.join(' ')}`);
   const token = str(p, 'discovery-token') ?? str(p, 'token');
@@ -146,7 +147,7 @@ function joinData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments
   if (str(p, 'certificate-key')) set(join, 'controlPlane.certificateKey', str(p, 'certificate-key'));
   if (str(p, 'apiserver-advertise-address')) set(join, 'controlPlane.localAPIEndpoint.advertiseAddress', str(p, 'apiserver-advertise-address'));
   if (str(p, 'apiserver-bind-port')) set(join, 'controlPlane.localAPIEndpoint.bindPort', port(str(p, 'apiserver-bind-port')!, 'apiserver-bind-port'));
-  const cfg = joinConfiguration({ ...docs, join });
+  const cfg = joinConfiguration({ ...docs, join }, host);
   return {
     fs, out, cfg, dryRun: bool(p, 'dry-run'),
     ignorePreflightErrors: new Set([...cfg.nodeRegistration.ignorePreflightErrors, ...list(p, 'ignore-preflight-errors')].map((s) => s.toLowerCase())),
@@ -156,6 +157,8 @@ function joinData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments
 export interface RunAgentOptions {
   /** Reads the --config file; defaults to the real filesystem (the path is not under --root: it is the operator's). */
   readFile?: (path: string) => string;
+  /** The machine's hostname and default address; defaults to this process's host. */
+  host?: HostFacts;
 }
 
 const USAGE = `Usage:
@@ -218,12 +221,12 @@ export async function runAgent(argv: string[], io: AgentIO, opts: RunAgentOption
     const fs = new HostFS(root === '/' ? '' : root);
     const docs = loadDocs(fs, p, readFile);
     if (mode === 'init') {
-      const data = initData(fs, out, p, docs);
+      const data = initData(fs, out, p, docs, opts.host ?? detectHost());
       const wf = initWorkflow();
       if (phase) await wf.runPhase(phase, data, [...data.cfg.skipPhases, ...list(p, 'skip-phases')]);
       else await wf.run(data, [...data.cfg.skipPhases, ...list(p, 'skip-phases')]);
     } else {
-      const data = joinData(fs, out, p, docs);
+      const data = joinData(fs, out, p, docs, opts.host ?? detectHost());
       const wf = joinWorkflow();
       if (phase) await wf.runPhase(phase, data, [...data.cfg.skipPhases, ...list(p, 'skip-phases')]);
       else await wf.run(data, [...data.cfg.skipPhases, ...list(p, 'skip-phases')]);

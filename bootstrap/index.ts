@@ -15,6 +15,7 @@
 import { CA_VALIDITY_DAYS, type CertAndKey, newPrivateKeyAsync, newSelfSignedCA, publicKeyPem } from '../lib/pki.js';
 
 export { runAgent, type RunAgentOptions } from './agent.js';
+export { detectHost, type HostFacts } from './host.js';
 export { agentCommand } from './cli.js';
 export type { AgentIO } from './context.js';
 export { newBootstrapToken, parseBootstrapToken, bootstrapTokenSecret, bootstrapTokenSecretName, computeJWS, verifyJWS, type SecretObject } from './tokens.js';

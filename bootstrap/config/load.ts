@@ -3,12 +3,12 @@
  * JoinConfiguration, plus an optional kubelet.config.k8s.io/v1beta1 KubeletConfiguration), several documents in one
  * YAML, and applies kubeadm's defaults.
  */
-import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import yaml from 'js-yaml';
 import * as C from '../constants.js';
 import { newBootstrapToken, parseBootstrapToken } from '../tokens.js';
 import { decodeCertificateKey } from '../copycerts.js';
+import { detectHost, type HostFacts } from '../host.js';
 import { checkSchema, clusterConfigurationSchema, initConfigurationSchema, joinConfigurationSchema, parseDuration } from './schema.js';
 import type {
   APIEndpoint, Arg, BootstrapTokenSpec, ClusterConfiguration, ControlPlaneComponent, HostPathMount, InitConfiguration,
@@ -126,17 +126,9 @@ export function normalizeVersion(v: string, field = 'kubernetesVersion'): string
   return `v${m[1]}.${m[2]}.${m[3]}${m[4] ?? ''}`;
 }
 
-/** The machine's first non-loopback IPv4 address, as kubeadm picks the default route's interface address. */
-export function defaultAdvertiseAddress(): string {
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
-
-function endpoint(v: unknown, field: string): APIEndpoint {
+function endpoint(v: unknown, field: string, host: HostFacts): APIEndpoint {
   const r = rec(v);
-  const advertiseAddress = str(r.advertiseAddress) ?? defaultAdvertiseAddress();
+  const advertiseAddress = str(r.advertiseAddress) ?? host.defaultAddress;
   if (!isIP(advertiseAddress)) throw new Error(`${field}.advertiseAddress: "${advertiseAddress}" is not an IP address`);
   const bindPort = typeof r.bindPort === 'number' && r.bindPort !== 0 ? r.bindPort : C.DEFAULT_BIND_PORT;
   if (!Number.isInteger(bindPort) || bindPort < 1 || bindPort > 65535) throw new Error(`${field}.bindPort: ${bindPort} is not a port`);
@@ -144,7 +136,7 @@ function endpoint(v: unknown, field: string): APIEndpoint {
 }
 
 const EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
-function nodeRegistration(v: unknown, controlPlane: boolean): NodeRegistration {
+function nodeRegistration(v: unknown, controlPlane: boolean, host: HostFacts): NodeRegistration {
   const r = rec(v);
   let taints: Taint[];
   if (Array.isArray(r.taints)) {
@@ -160,7 +152,7 @@ function nodeRegistration(v: unknown, controlPlane: boolean): NodeRegistration {
     taints = controlPlane ? [{ key: C.LABEL_CONTROL_PLANE, effect: 'NoSchedule' }] : [];
   }
   return {
-    name: (str(r.name) ?? hostname()).toLowerCase(),
+    name: (str(r.name) ?? host.hostname).toLowerCase(),
     criSocket: str(r.criSocket) ?? C.DEFAULT_CRI_SOCKET,
     taints,
     kubeletExtraArgs: args(r.kubeletExtraArgs),
@@ -261,7 +253,7 @@ function bootstrapTokens(v: unknown): BootstrapTokenSpec[] {
   });
 }
 
-export function initConfiguration(docs: ConfigDocuments): InitConfiguration {
+export function initConfiguration(docs: ConfigDocuments, host: HostFacts = detectHost()): InitConfiguration {
   if (docs.join) throw new Error('config: a JoinConfiguration cannot be used for init');
   const raw = docs.init ?? {};
   const cluster = clusterConfiguration(docs.cluster);
@@ -269,8 +261,8 @@ export function initConfiguration(docs: ConfigDocuments): InitConfiguration {
   if (certificateKey) decodeCertificateKey(certificateKey);
   return {
     bootstrapTokens: bootstrapTokens(raw.bootstrapTokens),
-    nodeRegistration: nodeRegistration(raw.nodeRegistration, true),
-    localAPIEndpoint: endpoint(raw.localAPIEndpoint, 'localAPIEndpoint'),
+    nodeRegistration: nodeRegistration(raw.nodeRegistration, true, host),
+    localAPIEndpoint: endpoint(raw.localAPIEndpoint, 'localAPIEndpoint', host),
     skipPhases: strs(raw.skipPhases),
     timeouts: timeouts(raw.timeouts, { controlPlane: rec(docs.cluster?.apiServer).timeoutForControlPlane }),
     cluster,
@@ -283,7 +275,7 @@ export function initConfiguration(docs: ConfigDocuments): InitConfiguration {
 
 const HASH = /^sha256:[0-9a-f]{64}$/;
 
-export function joinConfiguration(docs: ConfigDocuments): JoinConfiguration {
+export function joinConfiguration(docs: ConfigDocuments, host: HostFacts = detectHost()): JoinConfiguration {
   if (docs.init) throw new Error('config: an InitConfiguration cannot be used for join');
   const raw = docs.join ?? {};
   const disc = rec(raw.discovery);
@@ -312,11 +304,11 @@ export function joinConfiguration(docs: ConfigDocuments): JoinConfiguration {
   const certificateKey = cp ? str(cp.certificateKey) : undefined;
   if (certificateKey) decodeCertificateKey(certificateKey);
   return {
-    nodeRegistration: nodeRegistration(raw.nodeRegistration, cp !== undefined),
+    nodeRegistration: nodeRegistration(raw.nodeRegistration, cp !== undefined, host),
     caCertPath: str(raw.caCertPath) ?? `${C.DEFAULT_CERTS_DIR}/ca.crt`,
     discovery,
     skipPhases: strs(raw.skipPhases),
     timeouts: timeouts(raw.timeouts, { discovery: disc.timeout }),
-    ...(cp ? { controlPlane: { localAPIEndpoint: endpoint(cp.localAPIEndpoint, 'controlPlane.localAPIEndpoint'), ...(certificateKey ? { certificateKey } : {}) } } : {}),
+    ...(cp ? { controlPlane: { localAPIEndpoint: endpoint(cp.localAPIEndpoint, 'controlPlane.localAPIEndpoint', host), ...(certificateKey ? { certificateKey } : {}) } } : {}),
   };
 }
