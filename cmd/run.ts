@@ -124,6 +124,7 @@ export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<
   const log = newLogger({ level: opts.logLevel });
   const external = resolveKubeConfig(opts.kubeconfig);
   let server: RunningApiServer | undefined;
+  let banner: string | undefined;
   let kc: KubeConfig;
   const embedded = !external;
   if (external) {
@@ -133,10 +134,11 @@ export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<
     const e = await startEmbedded(opts, log);
     server = e.server;
     kc = e.kc;
-    process.stdout.write(nextSteps(e.kubeconfigPath, e.server.url) + '\n');
+    banner = nextSteps(e.kubeconfigPath, e.server.url);
   }
   // In embedded mode nothing outside this machine should reach the metrics by default.
   const metricsBindAddress = embedded && opts.metricsBindAddress === ':8080' ? '127.0.0.1:8080' : opts.metricsBindAddress;
+  const healthProbeBindAddress = embedded && opts.healthProbeBindAddress === ':8081' ? '127.0.0.1:8081' : opts.healthProbeBindAddress;
   let saNamespace: string | undefined;
   if (!embedded && existsSync(join(SA_DIR, 'namespace'))) saNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   try {
@@ -146,7 +148,7 @@ export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<
       logger: log,
       concurrency: opts.concurrency,
       metricsBindAddress,
-      healthProbeBindAddress: opts.healthProbeBindAddress,
+      healthProbeBindAddress,
       leaderElection: opts.leaderElect,
       leaderElectionID: opts.leaderElectionId,
       leaderElectionNamespace: opts.leaderElectionNamespace ?? opts.namespace ?? saNamespace ?? 'default',
@@ -160,10 +162,14 @@ export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<
       concurrency: opts.concurrency,
     });
     const started = mgr.start(signal);
-    // Report where the servers listen once they are up (ports may be ephemeral).
-    void waitFor(() => mgr.probeAddress !== undefined || mgr.metricsAddress !== undefined, signal).then(() =>
-      log.info({ probes: fmt(mgr.probeAddress), metrics: fmt(mgr.metricsAddress), leaderElection: opts.leaderElect }, 'manager started'),
-    );
+    // Once the servers are up (ports may be ephemeral), say where they are and what to run next.
+    const serversUp = (): boolean =>
+      (mgr.probeAddress !== undefined || healthProbeBindAddress === '0') && (mgr.metricsAddress !== undefined || metricsBindAddress === '0');
+    void waitFor(serversUp, signal).then(() => {
+      if (signal.aborted) return;
+      log.info({ probes: fmt(mgr.probeAddress), metrics: fmt(mgr.metricsAddress), leaderElection: opts.leaderElect }, 'manager started');
+      if (banner) process.stdout.write(banner + '\n');
+    });
     await started;
     return 0;
   } catch (err) {
@@ -193,7 +199,7 @@ export function runCommand(): Command {
     .option('--leader-election-id <name>', 'name of the leader Lease', 'clusterd-leader')
     .option('--concurrency <n>', 'concurrent reconciles per controller', positiveInt('concurrency', 1000), 1)
     .option('--metrics-bind-address <addr>', 'address of /metrics; "0" disables (embedded mode: 127.0.0.1:8080)', bindAddress('metrics-bind-address'), ':8080')
-    .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz; "0" disables', bindAddress('health-probe-bind-address'), ':8081')
+    .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz; "0" disables (embedded mode: 127.0.0.1:8081)', bindAddress('health-probe-bind-address'), ':8081')
     .option('--data-dir <dir>', 'state directory (embedded API server, kubeconfig)', '.clusterd')
     .option('--apiserver-port <port>', 'port of the embedded API server on 127.0.0.1', positiveInt('apiserver-port', 65535), 6443)
     .option('--graceful-shutdown-timeout <seconds>', 'how long shutdown waits for in-flight reconciles', positiveInt('graceful-shutdown-timeout', 3600), 30)

@@ -195,13 +195,17 @@ export class Manager {
   private async startServers(): Promise<void> {
     const probe = parseBindAddress(this.options.healthProbeBindAddress ?? ':8081', 'health-probe-bind-address');
     const metrics = parseBindAddress(this.options.metricsBindAddress ?? ':8080', 'metrics-bind-address');
+    const named = (flag: string, addr: BoundAddress) => (err: unknown): never => {
+      const code = (err as { code?: string }).code;
+      throw new Error(`${flag} ${addr.host}:${addr.port}: ${code === 'EADDRINUSE' ? 'address already in use' : (err as Error).message}`);
+    };
     if (probe) {
-      const s = await startProbeServer(probe, this.healthz, this.readyz);
+      const s = await startProbeServer(probe, this.healthz, this.readyz).catch(named('health-probe-bind-address', probe));
       this.servers.push(s.app);
       this.probeAddr = s.address;
     }
     if (metrics) {
-      const s = await startMetricsServer(metrics, this.metrics.registry);
+      const s = await startMetricsServer(metrics, this.metrics.registry).catch(named('metrics-bind-address', metrics));
       this.servers.push(s.app);
       this.metricsAddr = s.address;
     }

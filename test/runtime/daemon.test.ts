@@ -19,10 +19,10 @@ test('`clusterd run` with no kubeconfig: embedded API server, CRDs, kubeconfig f
     const kubectl = (...args: string[]): string => execFileSync('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, encoding: 'utf8', cwd: repoRoot() });
     assert.match(kubectl('get', 'ns'), /kube-system/);
     assert.match(kubectl('get', 'crd'), /clusters\.clusterd\.dev/);
+    await eventually('ready', async () => (await httpGet(`http://127.0.0.1:${probePort}/readyz`)).status === 200, 20_000);
+    await eventually('the next steps', () => d.output().includes('kubectl get cl,md,ma'));
     assert.match(d.output(), new RegExp(`export KUBECONFIG=${kubeconfig.replace(/[.]/g, '\\.')}`));
     assert.match(d.output(), /kubectl apply -f examples\/quickstart\.yaml/);
-    assert.match(d.output(), /kubectl get cl,md,ma/);
-    await eventually('ready', async () => (await httpGet(`http://127.0.0.1:${probePort}/readyz`)).status === 200, 20_000);
     // The quickstart is stored and comes back. (Client-side OpenAPI validation is the API server's own test.)
     kubectl('apply', '--validate=false', '-f', join(repoRoot(), 'examples', 'quickstart.yaml'));
     assert.match(kubectl('get', 'cl,md', '-n', 'default'), /demo/);
