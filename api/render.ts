@@ -9,5 +9,8 @@ export function renderCRDFiles(): Map<string, string> {
   for (const def of KINDS) {
     files.set(crdFileName(def), HEADER + yaml.dump(crdFor(def), { lineWidth: -1, noRefs: true, sortKeys: false }));
   }
+  // For `kubectl apply -k crds/`; deploy/ includes this folder.
+  const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: KINDS.map(crdFileName) };
+  files.set('kustomization.yaml', HEADER + yaml.dump(kustomization, { lineWidth: -1 }));
   return files;
 }

@@ -47,3 +47,4 @@ export function registerMachineController(mgr: Manager, deps: MachineRegisterDep
   });
   return controller;
 }
+export { renderMachineCloudInit, toCloudInitInput } from './cloud-init.js';
