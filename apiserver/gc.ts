@@ -5,9 +5,17 @@
  */
 import type { Logger } from '../lib/logging.js';
 import { deleteObject, FOREGROUND, keyString, mutate, ORPHAN, parseKeyString, type PropagationPolicy } from './objects.js';
-import { StorageError, type KObject, type ObjectKey, type Storage, type StorageEvent } from './storage/index.js';
+import { StorageError, type KObject, type ObjectKey, type OwnerReference, type Storage, type StorageEvent } from './storage/index.js';
 
 const NAMESPACES = '/namespaces';
+
+/** The object with only the owner references that pass; an empty list is dropped, as the API omits it. */
+function keepOwners(o: KObject, keep: (r: OwnerReference) => boolean): KObject | undefined {
+  const before = o.metadata.ownerReferences ?? [];
+  const after = before.filter(keep);
+  if (after.length === before.length) return undefined;
+  return { ...o, metadata: { ...o.metadata, ownerReferences: after.length ? after : undefined } };
+}
 
 export class GarbageCollector {
   private readonly uidToKey = new Map<string, string>();
@@ -130,9 +138,7 @@ export class GarbageCollector {
     const deps = [...(this.dependents.get(uid) ?? [])].map(parseKeyString);
     if (m.deletionTimestamp && m.finalizers?.includes(ORPHAN)) {
       for (const d of deps) {
-        await mutate(this.storage, d, (o) => ({
-          ...o, metadata: { ...o.metadata, ownerReferences: (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid) },
-        }));
+        await mutate(this.storage, d, (o) => keepOwners(o, (r) => r.uid !== uid));
       }
       await this.removeFinalizer(key, ORPHAN);
       return;
@@ -164,9 +170,7 @@ export class GarbageCollector {
       return;
     }
     const liveUids = new Set(live.map((o) => o.uid));
-    await mutate(this.storage, key, (o) => ({
-      ...o, metadata: { ...o.metadata, ownerReferences: (o.metadata.ownerReferences ?? []).filter((r) => liveUids.has(r.uid)) },
-    }));
+    await mutate(this.storage, key, (o) => keepOwners(o, (r) => liveUids.has(r.uid)));
   }
 
   private async countBlocking(uid: string): Promise<number> {
@@ -181,7 +185,8 @@ export class GarbageCollector {
   private async removeFinalizer(key: ObjectKey, f: string): Promise<void> {
     await mutate(this.storage, key, (o) => {
       if (!o.metadata.finalizers?.includes(f)) return undefined;
-      return { ...o, metadata: { ...o.metadata, finalizers: o.metadata.finalizers.filter((x) => x !== f) } };
+      const finalizers = o.metadata.finalizers.filter((x) => x !== f);
+      return { ...o, metadata: { ...o.metadata, finalizers: finalizers.length ? finalizers : undefined } };
     });
   }
 

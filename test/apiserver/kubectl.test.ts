@@ -89,13 +89,28 @@ test('create, replace, and json/merge/strategic patches on built-in and custom r
   assert.match(enumErr.stderr, /spec\.color: Unsupported value: "pink"/);
 });
 
+test('server-side apply with field managers and conflicts', async () => {
+  await ok(['apply', '--server-side', '--field-manager=alice', '-f', '-'], widget('ssa', 1));
+  const conflict = await k(['apply', '--server-side', '--field-manager=bob', '-f', '-'], { input: widget('ssa', 2) });
+  assert.notEqual(conflict.code, 0);
+  assert.match(conflict.stderr, /conflict/i);
+  await ok(['apply', '--server-side', '--field-manager=bob', '--force-conflicts', '-f', '-'], widget('ssa', 2));
+  assert.equal(JSON.parse(await ok(['get', 'wd', 'ssa', '-o', 'json'])).spec.replicas, 2);
+  await ok(['delete', 'wd', 'ssa']);
+});
+
 test('edit with EDITOR, scale, label, annotate', async () => {
   const editor = join(dir.path, 'editor.sh');
   writeFileSync(editor, '#!/bin/sh\nsed -i "s/color: green/color: blue/" "$1"\n');
   chmodSync(editor, 0o755);
   await ok(['edit', 'wd', 'w1'], undefined, { EDITOR: editor, KUBE_EDITOR: editor });
   assert.equal(JSON.parse(await ok(['get', 'wd', 'w1', '-o', 'json'])).spec.color, 'blue');
-  await ok(['edit', 'cm', 'cm1'], undefined, { KUBE_EDITOR: `sh -c 'sed -i "s/a: \\"1\\"/a: \\"9\\"/" "$0"'` }).catch(() => undefined);
+  const cmEditor = join(dir.path, 'cm-editor.sh');
+  writeFileSync(cmEditor, '#!/bin/sh\nsed -i \'s/a: "1"/a: "9"/\' "$1"\n');
+  chmodSync(cmEditor, 0o755);
+  await ok(['edit', 'cm', 'cm1'], undefined, { KUBE_EDITOR: cmEditor });
+  assert.equal(JSON.parse(await ok(['get', 'cm', 'cm1', '-o', 'json'])).data.a, '9');
+  assert.match(await ok(['describe', 'cm', 'cm1']), /Name:\s+cm1[\s\S]*Data/);
   assert.match(await ok(['scale', 'wd', 'w1', '--replicas=3']), /scaled/);
   assert.equal(JSON.parse(await ok(['get', 'wd', 'w1', '-o', 'json'])).spec.replicas, 3);
   assert.equal(JSON.parse(await ok(['get', '--raw', '/apis/test.clusterd.dev/v1/namespaces/default/widgets/w1/scale'])).spec.replicas, 3);
