@@ -19,6 +19,7 @@ import {
 import { StorageError, type KObject, type ObjectKey, type Storage } from './storage/index.js';
 import { prepareCreate, prepareUpdate, specChanged, stableJson, statusUpdate, tracksGeneration, validateCrd, validateMeta, validateName } from './strategy.js';
 import { toTable } from './table/index.js';
+import type { UserInfo } from './auth.js';
 import type { FieldError, ResourceInfo } from './types.js';
 import type { WatchCache } from './watchcache.js';
 
@@ -38,6 +39,8 @@ export interface ResourceRequest {
   name?: string;
   subresource?: string;
   query: URLSearchParams;
+  /** The authenticated user (CSRs record their requestor). */
+  user?: UserInfo;
 }
 
 export const gvOf = (info: { group: string; version: string }): string => (info.group ? `${info.group}/${info.version}` : info.version);
@@ -267,7 +270,7 @@ export class Rest {
     delete m.selfLink;
     if (tracksGeneration(r.info)) m.generation = 1;
     else delete m.generation;
-    prepareCreate(r.info, obj);
+    prepareCreate(r.info, obj, r.user);
     this.validateObject(scoped, obj, warnings);
     if (dryRun) return obj;
     try {
@@ -309,7 +312,11 @@ export class Rest {
     if (sub && sub !== 'status' && sub !== 'approval' && sub !== 'finalize') throw notFound(r.info.plural, r.info.group, r.name!);
     if (sub === 'approval' && storageKeyOf(r.info) !== 'certificates.k8s.io/certificatesigningrequests') throw notFound(r.info.plural, r.info.group, r.name!);
     let next: KObject;
-    if (sub === 'status' || sub === 'approval') next = statusUpdate(r.info, obj, old, sub);
+    if (sub === 'status' || sub === 'approval') {
+      next = statusUpdate(r.info, obj, old, sub);
+      // A custom resource's status is checked against its schema like the rest of it.
+      if (r.info.custom) this.validateObject(r, next, warnings);
+    }
     else if (sub === 'finalize') next = { ...old, spec: { ...(old.spec as object), finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } };
     else {
       next = obj;

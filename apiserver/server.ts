@@ -177,7 +177,7 @@ export class Handler {
         throw methodNotAllowed(method);
     }
     await this.authorize(user, { verb, resourceRequest: true, apiGroup: info.group, resource: info.plural, subresource, namespace, name, path: segs.join('/') });
-    const r: ResourceRequest = { req, res, info, namespace, name, subresource, query };
+    const r: ResourceRequest = { req, res, info, namespace, name, subresource, query, user };
     if (!name && (method === 'PUT' || method === 'PATCH')) {
       req.resume();
       throw methodNotAllowed(`${method} on a collection`);

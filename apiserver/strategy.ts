@@ -6,6 +6,7 @@ import { CRD_RESOURCE } from './builtins.js';
 import { crdResources, storageKeyOf, type CrdSpec } from './registry.js';
 import type { KObject } from './storage/index.js';
 import { validateStructural } from './schema/index.js';
+import type { UserInfo } from './auth.js';
 import type { FieldError, ResourceInfo } from './types.js';
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -100,9 +101,12 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** Fields the server sets on create, per type. */
-export function prepareCreate(info: ResourceInfo, obj: KObject): void {
+/** Fields the server sets on create, per type; `user` is who asks (a CSR records its requestor). */
+export function prepareCreate(info: ResourceInfo, obj: KObject, user?: UserInfo): void {
   const key = storageKeyOf(info);
+  if (key === 'certificates.k8s.io/certificatesigningrequests' && user) {
+    obj.spec = { ...(obj.spec as object), username: user.name, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}) };
+  }
   if (info.subresources.status && (info.custom || key === 'certificates.k8s.io/certificatesigningrequests')) delete obj.status;
   if (key === '/namespaces') {
     const spec = (obj.spec ?? {}) as { finalizers?: string[] };
@@ -135,6 +139,11 @@ export function statusUpdate(info: ResourceInfo, body: KObject, old: KObject, su
     const approvalTypes = new Set(['Approved', 'Denied']);
     const keep = (oldStatus.conditions ?? []).filter((c) => (sub === 'status') === approvalTypes.has(c.type ?? ''));
     const take = (newStatus.conditions ?? []).filter((c) => (sub === 'approval') === approvalTypes.has(c.type ?? ''));
+    const stamp = nowTime();
+    for (const c of take as { lastTransitionTime?: string | null; lastUpdateTime?: string | null }[]) {
+      c.lastTransitionTime ??= stamp;
+      c.lastUpdateTime ??= stamp;
+    }
     next.status = {
       ...oldStatus,
       ...(sub === 'status' ? newStatus : {}),

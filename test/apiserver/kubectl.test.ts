@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { newCsr, newPrivateKey } from '../../lib/pki.js';
 import { eventually, kubectlRunner, spawnApiServer, tempDir, WIDGET_CRD, type ApiServerProcess } from './helpers.js';
 
 const dir = tempDir('apiserver-kubectl-');
@@ -161,6 +162,25 @@ test('delete with background, orphan and foreground cascades, and wait --for=del
 
   await ok(['delete', 'wd', 'w2']);
   assert.match((await k(['get', 'wd', 'w2'])).stderr, /NotFound|not found/);
+});
+
+test('CSR approval, Node status and describe node', async () => {
+  const csr = newCsr(newPrivateKey(), 'system:node:n1', ['system:nodes']);
+  await ok(['apply', '-f', '-'], JSON.stringify({
+    apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'node-csr-Ab_1' },
+    spec: { request: Buffer.from(csr).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'key encipherment', 'client auth'] },
+  }));
+  await ok(['certificate', 'approve', 'node-csr-Ab_1']);
+  const approved = JSON.parse(await ok(['get', 'csr', 'node-csr-Ab_1', '-o', 'json']));
+  assert.equal(approved.spec.username, 'kubernetes-admin');
+  assert.equal(approved.status.conditions[0].type, 'Approved');
+  assert.ok(approved.status.conditions[0].lastTransitionTime);
+  await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } }));
+  const status = { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready', lastHeartbeatTime: '2024-01-01T00:00:00Z', lastTransitionTime: '2024-01-01T00:00:00Z' }] } };
+  await ok(['patch', 'node', 'n1', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+  await ok(['wait', '--for=condition=Ready', 'node/n1', '--timeout=10s']);
+  assert.match(await ok(['get', 'nodes']), /n1\s+Ready/);
+  assert.match(await ok(['describe', 'node', 'n1']), /Ready\s+True[\s\S]*KubeletReady/);
 });
 
 test('namespaces: contents go with them; CRD deletion removes its objects', async () => {
