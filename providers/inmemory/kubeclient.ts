@@ -3,7 +3,9 @@
  * with one keep-alive connection pool per identity (a thousand kubelets renewing Leases must not pay a
  * TLS handshake per request), and list+watch informers that resume from the last resourceVersion.
  */
+import { readFileSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
+import { isAbsolute, join } from 'node:path';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 
 export interface KubeObject {
@@ -62,9 +64,14 @@ export class KubeClient {
     });
   }
 
-  static fromKubeconfig(text: string, opts: { maxSockets?: number; server?: string } = {}): KubeClient {
+  /** From a kubeconfig; file-path credentials (kubelet.conf after TLS bootstrap) are read under root. */
+  static fromKubeconfig(text: string, opts: { maxSockets?: number; server?: string; root?: string } = {}): KubeClient {
     const k = parseKubeconfig(text);
-    return new KubeClient({ server: opts.server ?? k.server, caPem: k.caPem, certPem: k.clientCertPem, keyPem: k.clientKeyPem, token: k.token }, opts);
+    const file = (p: string | undefined): string | undefined => (p ? readFileSync(opts.root && isAbsolute(p) ? join(opts.root, p) : p, 'utf8') : undefined);
+    return new KubeClient({
+      server: opts.server ?? k.server, caPem: k.caPem, token: k.token,
+      certPem: k.clientCertPem ?? file(k.clientCertificatePath), keyPem: k.clientKeyPem ?? file(k.clientKeyPath),
+    }, opts);
   }
 
   close(): void {

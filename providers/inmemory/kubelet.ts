@@ -172,11 +172,12 @@ export class SimKubelet {
   private async register(): Promise<void> {
     const text = readFileSync(join(this.o.root, 'etc/kubernetes/kubelet.conf'), 'utf8');
     const kc = parseKubeconfig(text);
-    if (!kc.clientCertPem) throw new Error('kubelet.conf has no client certificate');
-    const cn = new X509Certificate(kc.clientCertPem).subject.match(/CN=([^\n,]+)/)?.[1] ?? '';
+    const certPem = kc.clientCertPem ?? (kc.clientCertificatePath ? readFileSync(join(this.o.root, kc.clientCertificatePath), 'utf8') : undefined);
+    if (!certPem) throw new Error('kubelet.conf has no client certificate');
+    const cn = new X509Certificate(certPem).subject.match(/CN=([^\n,]+)/)?.[1] ?? '';
     if (!cn.startsWith('system:node:')) throw new Error(`kubelet.conf identity ${cn} is not a node`);
     this.nodeName = cn.slice('system:node:'.length);
-    this.client ??= KubeClient.fromKubeconfig(text, { maxSockets: 1 });
+    this.client ??= KubeClient.fromKubeconfig(text, { maxSockets: 1, root: this.o.root });
     const flags = this.kubeletFlags();
     const labels: Record<string, string> = {
       'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
