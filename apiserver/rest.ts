@@ -9,12 +9,12 @@ import { CRD_RESOURCE, EXTRA_SUBRESOURCES } from './builtins.js';
 import type { GarbageCollector } from './gc.js';
 import { MAX_BODY_BYTES, negotiate, parseObjectBody, parsePatchBody, PATCH_TYPES, mediaType, readBody, sendJson, sendRaw, type Negotiated, type PatchKind } from './http.js';
 import { deleteObject, nowRfc3339, storeUpdate, type PropagationPolicy } from './objects.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, serverSideApply, type JsonObject } from './patch/index.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, conflictStatus, managerFromUserAgent, PatchError, recordUpdate, serverSideApply, type JsonObject } from './patch/index.js';
 import { Registry, storageKeyOf } from './registry.js';
 import { applyDefaults, prune, validate } from './schema/index.js';
 import { formatLabelSelector, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
-  alreadyExists, ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, statusBody, unsupportedMediaType,
+  alreadyExists, ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, statusBody, unsupportedMediaType, type StatusDetails,
 } from './status.js';
 import { StorageError, type KObject, type ObjectKey, type Storage } from './storage/index.js';
 import { prepareCreate, prepareUpdate, specChanged, stableJson, statusUpdate, tracksGeneration, validateCrd, validateMeta, validateName } from './strategy.js';
@@ -93,6 +93,17 @@ function isDryRun(q: URLSearchParams): boolean {
   const d = q.getAll('dryRun');
   for (const v of d) if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   return d.length > 0;
+}
+
+/** The field manager of an ordinary write: ?fieldManager, else the client's User-Agent name, as kube-apiserver does. */
+function updateManager(r: ResourceRequest): string {
+  return r.query.get('fieldManager') || managerFromUserAgent(r.req.headers['user-agent']);
+}
+
+function track(r: ResourceRequest, old: KObject | undefined, next: KObject, subresource?: string): void {
+  recordUpdate(old as JsonObject | undefined, next as JsonObject, updateManager(r), gvOf(r.info), {
+    schema: r.info.schema, subresource, hasStatusSubresource: !!r.info.subresources.status,
+  });
 }
 
 export class Rest {
@@ -248,11 +259,11 @@ export class Rest {
     this.checkTypeMeta(r.info, body);
     const obj = body as KObject;
     const warnings: string[] = [];
-    const created = await this.createObject(r, obj, dryRun, warnings);
+    const created = await this.createObject(r, obj, dryRun, warnings, true);
     this.sendWritten(r, 201, created, warnings);
   }
 
-  private async createObject(r: ResourceRequest, obj: KObject, dryRun: boolean, warnings: string[]): Promise<KObject> {
+  private async createObject(r: ResourceRequest, obj: KObject, dryRun: boolean, warnings: string[], trackFields: boolean): Promise<KObject> {
     const m = obj.metadata;
     if (!m.name) {
       if (typeof m.generateName === 'string' && m.generateName) m.name = m.generateName + randomSuffix();
@@ -272,6 +283,7 @@ export class Rest {
     else delete m.generation;
     prepareCreate(r.info, obj, r.user);
     this.validateObject(scoped, obj, warnings);
+    if (trackFields) track(r, undefined, obj);
     if (dryRun) return obj;
     try {
       return await this.ctx.storage.create(keyOf(r.info, r.namespace, m.name), obj);
@@ -297,12 +309,12 @@ export class Rest {
       throw invalid(r.info.kind, r.info.group, r.name!, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: rv, detail: 'must be a decimal revision' }]);
     }
     const warnings: string[] = [];
-    const { object, code } = await this.updateObject(r, obj, rv ? Number(rv) : undefined, dryRun, warnings);
+    const { object, code } = await this.updateObject(r, obj, rv ? Number(rv) : undefined, dryRun, warnings, true);
     this.sendWritten(r, code, object, warnings);
   }
 
   /** The shared tail of PUT and PATCH: carry server-owned fields, validate, store with compare-and-swap. */
-  private async updateObject(r: ResourceRequest, obj: KObject, expectedRV: number | undefined, dryRun: boolean, warnings: string[], old?: KObject): Promise<{ object: KObject; code: number }> {
+  private async updateObject(r: ResourceRequest, obj: KObject, expectedRV: number | undefined, dryRun: boolean, warnings: string[], trackFields: boolean, old?: KObject): Promise<{ object: KObject; code: number }> {
     const key = keyOf(r.info, r.namespace, r.name!);
     old ??= await this.mustGet(r.info, r.namespace, r.name!);
     if (expectedRV !== undefined && String(expectedRV) !== old.metadata.resourceVersion) {
@@ -340,6 +352,11 @@ export class Rest {
     if (tracksGeneration(r.info)) nm.generation = (old.metadata.generation ?? 1) + (specChanged(old, next) ? 1 : 0);
     // A no-op write is not a write: kube-apiserver answers with the unchanged object and the same revision.
     if (stableJson(present(r.info, next)) === stableJson(present(r.info, old))) return { object: old, code: 200 };
+    if (trackFields) {
+      track(r, old, next, sub === 'status' || sub === 'approval' ? 'status' : undefined);
+      // Only the bookkeeping changed (a write of the same values): still no write.
+      if (stableJson(present(r.info, next)) === stableJson(present(r.info, old))) return { object: old, code: 200 };
+    }
     if (dryRun) return { object: next, code: 200 };
     try {
       const { object } = await storeUpdate(this.ctx.storage, key, next, Number(old.metadata.resourceVersion));
@@ -367,26 +384,26 @@ export class Rest {
       try {
         if (r.subresource === 'scale') {
           if (!old) throw notFound(r.info.plural, r.info.group, r.name!);
-          return await this.writeScale(r, (scale) => runPatch(kind, scale as JsonObject, patch, 'autoscaling/v1', 'Scale', manager, force), dryRun, old);
+          return await this.writeScale(r, (scale) => runPatch(kind, scale as JsonObject, patch, 'autoscaling/v1', 'Scale', manager, force, undefined), dryRun, old);
         }
         if (!old) {
           if (kind !== 'apply' || r.subresource) throw notFound(r.info.plural, r.info.group, r.name!, r.info.kind);
-          const applied = runPatch(kind, undefined, patch, gvOf(r.info), r.info.kind, manager, force) as KObject;
+          const applied = runPatch(kind, undefined, patch, gvOf(r.info), r.info.kind, manager, force, r) as KObject;
           this.checkTypeMeta(r.info, applied);
           if (applied.metadata.name !== undefined && applied.metadata.name !== r.name) throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${r.name})`);
           applied.metadata.name = r.name;
-          const created = await this.createObject(r, applied, dryRun, warnings);
+          const created = await this.createObject(r, applied, dryRun, warnings, false);
           return this.sendWritten(r, 201, created, warnings);
         }
         const base = clone(present(r.info, old)) as JsonObject;
-        const patched = runPatch(kind, base, patch, gvOf(r.info), r.info.kind, manager, force) as KObject;
+        const patched = runPatch(kind, base, patch, gvOf(r.info), r.info.kind, manager, force, r) as KObject;
         if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patch produced something that is not an object');
         this.checkTypeMeta(r.info, patched);
         if (patched.metadata.name !== r.name) throw badRequest(`the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${r.name})`);
         this.checkNamespace(r, patched);
         const rv = patched.metadata.resourceVersion;
         const explicitRV = rv !== undefined && rv !== old.metadata.resourceVersion;
-        const { object } = await this.updateObject(r, patched, rv ? Number(rv) : undefined, dryRun, warnings, explicitRV ? undefined : old);
+        const { object } = await this.updateObject(r, patched, rv ? Number(rv) : undefined, dryRun, warnings, kind !== 'apply', explicitRV ? undefined : old);
         return this.sendWritten(r, 200, object, warnings);
       } catch (e) {
         // A write between our read and our compare-and-swap: patches without a resourceVersion are retried.
@@ -436,7 +453,7 @@ export class Rest {
     const next = clone(old);
     setPath(next, p.spec, replicas);
     const main: ResourceRequest = { ...r, subresource: undefined };
-    const { object } = await this.updateObject(main, next, rv ? Number(rv) : undefined, dryRun, [], old);
+    const { object } = await this.updateObject(main, next, rv ? Number(rv) : undefined, dryRun, [], true, old);
     sendJson(r.res, 200, this.toScale(r.info, object));
   }
 
@@ -531,19 +548,19 @@ export class Rest {
   }
 }
 
-function runPatch(kind: PatchKind, doc: JsonObject | undefined, patch: unknown, apiVersion: string, k: string, manager: string, force: boolean): JsonObject {
+function runPatch(kind: PatchKind, doc: JsonObject | undefined, patch: unknown, apiVersion: string, k: string, manager: string, force: boolean, r: ResourceRequest | undefined): JsonObject {
   try {
     switch (kind) {
       case 'json': return applyJsonPatch(doc!, patch);
       case 'merge': return applyMergePatch(doc!, patch);
       case 'strategic': return applyStrategicMergePatch(doc!, patch, apiVersion, k);
       case 'apply': {
-        const res = serverSideApply(doc, patch as JsonObject, manager, force);
+        const res = serverSideApply(doc, patch as JsonObject, manager, force, r?.info.schema, {
+          subresource: r?.subresource === 'status' ? 'status' : undefined, hasStatusSubresource: !!r?.info.subresources.status,
+        });
         if (res.conflicts.length) {
-          const lines = res.conflicts.map((c) => `conflict with "${c.manager}": ${c.field}`);
-          throw new ApiError(409, 'Conflict', `Apply failed with ${res.conflicts.length} conflict${res.conflicts.length > 1 ? 's' : ''}: ${lines.join('\n')}`, {
-            causes: res.conflicts.map((c, i) => ({ reason: 'FieldManagerConflict', message: lines[i], field: c.field })),
-          });
+          const body = conflictStatus(res.conflicts) as { message: string; details?: StatusDetails };
+          throw new ApiError(409, 'Conflict', body.message, body.details);
         }
         return res.object;
       }

@@ -1,4 +1,5 @@
 /** metav1.Status bodies and the errors that carry them, in kube-apiserver's wording. */
+import { statusForInvalid } from './schema/index.js';
 import type { FieldError } from './types.js';
 
 export interface StatusCause {
@@ -68,35 +69,8 @@ export const unsupportedMediaType = (contentType: string, accepted: string[]): A
 
 export const expired = (message: string): ApiError => new ApiError(410, 'Expired', message);
 
-function formatValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
-}
-
-/** One field error as kube-apiserver prints it (field.Error.Error()). */
-export function formatFieldError(e: FieldError): string {
-  const body = ((): string => {
-    switch (e.type) {
-      case 'FieldValueRequired': return e.detail ? `Required value: ${e.detail}` : 'Required value';
-      case 'FieldValueNotSupported': return `Unsupported value: ${formatValue(e.badValue)}${e.detail ? ': ' + e.detail : ''}`;
-      case 'FieldValueForbidden': return `Forbidden${e.detail ? ': ' + e.detail : ''}`;
-      case 'FieldValueTooLong': return `Too long: ${e.detail}`;
-      case 'FieldValueTooMany': return `Too many: ${e.detail}`;
-      case 'FieldValueDuplicate': return `Duplicate value: ${formatValue(e.badValue)}`;
-      case 'FieldValueTypeInvalid':
-      case 'FieldValueInvalid':
-      default: return `Invalid value: ${formatValue(e.badValue)}${e.detail ? ': ' + e.detail : ''}`;
-    }
-  })();
-  return e.field ? `${e.field}: ${body}` : body;
-}
-
-/** 422 Invalid: `Widget.example.com "w" is invalid: spec.replicas: Invalid value: -1: ...`. */
+/** 422 Invalid: `Widget.example.com "w" is invalid: spec.replicas: Invalid value: -1: ...`, worded by the schema module. */
 export function invalid(kind: string, group: string, name: string, errors: FieldError[]): ApiError {
-  const msgs = errors.map(formatFieldError);
-  const summary = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
-  const causes = errors.map((e, i) => ({ reason: e.type, message: msgs[i]!.slice(e.field ? e.field.length + 2 : 0), field: e.field }));
-  return new ApiError(422, 'Invalid', `${group ? kind + '.' + group : kind} "${name}" is invalid: ${summary}`, { name, group, kind, causes });
+  const body = statusForInvalid(kind, group, name, errors) as { message: string; details?: StatusDetails };
+  return new ApiError(422, 'Invalid', body.message, body.details);
 }
