@@ -160,6 +160,11 @@ export class Handler {
       throw NOT_FOUND();
     }
     const { info, namespace, name, subresource } = parsed;
+    // Namespaced resources are only listed (or watched) across namespaces; everything else names one.
+    if (info.namespaced && namespace === undefined && (name !== undefined || method !== 'GET')) {
+      req.resume();
+      throw NOT_FOUND();
+    }
     if (parsed.watchPrefix && method !== 'GET') {
       req.resume();
       throw methodNotAllowed(`${method} on a watch`);
