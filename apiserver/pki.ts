@@ -39,11 +39,14 @@ export function setupPki(opts: {
 }): ServerPki {
   const dir = opts.dataDir ? join(opts.dataDir, 'pki') : undefined;
   if (dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // With a serving certificate given (kubeadm's apiserver.crt), nothing needs generating: its issuer is the client CA.
+  if (opts.tls && opts.clientCA) return { caPem: opts.clientCA.certPem, serving: opts.tls, clientCA: opts.clientCA };
   const ca = opts.clientCA?.keyPem
     ? { certPem: opts.clientCA.certPem, keyPem: opts.clientCA.keyPem }
     : loadOrCreate(dir, 'ca', () => newSelfSignedCA('clusterd-apiserver-ca'));
   const clientCA = opts.clientCA ?? ca;
-  if (opts.tls) return { caPem: opts.clientCA?.certPem ?? opts.tls.certPem, serving: opts.tls, clientCA };
+  // A serving certificate without its CA is taken as self-signed; clients are told to trust it directly.
+  if (opts.tls) return { caPem: opts.tls.certPem, serving: opts.tls, clientCA };
   const hosts = [...new Set(['127.0.0.1', 'localhost', opts.bindAddress].filter((h) => h && h !== '0.0.0.0' && h !== '::'))];
   const makeServing = (): CertAndKey => signCert({ commonName: 'kube-apiserver', altNames: [...hosts, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'], usages: ['server'] }, ca);
   let serving = loadOrCreate(dir, 'apiserver', makeServing);
