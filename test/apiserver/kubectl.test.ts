@@ -65,6 +65,13 @@ test('an invalid custom resource gets the 422 message naming the field', async (
   const unknown = await k(['apply', '-f', '-'], { input: widget('bad2', 1, '  foo: bar\n') });
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /unknown field "spec\.foo"/);
+  const warned = await k(['apply', '--validate=warn', '-f', '-'], { input: widget('warned', 1, '  foo: bar\n') });
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(warned.stderr, /Warning: unknown field "spec\.foo"/);
+  assert.equal(JSON.parse(await ok(['get', 'wd', 'warned', '-o', 'json'])).spec.foo, undefined, 'unknown fields are pruned');
+  await ok(['delete', 'wd', 'warned']);
+  assert.match(await ok(['create', 'configmap', 'dry', '--dry-run=server']), /created \(server dry run\)/);
+  assert.notEqual((await k(['get', 'cm', 'dry'])).code, 0, 'a dry run persists nothing');
   const defaulted = await ok(['create', '-f', '-', '-o', 'json'], 'apiVersion: test.clusterd.dev/v1\nkind: Widget\nmetadata:\n  name: dflt\nspec:\n  color: blue\n');
   assert.equal(JSON.parse(defaulted).spec.replicas, 1);
 });
