@@ -5,11 +5,11 @@ const ALL = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'up
 
 function builtin(
   group: string, version: string, kind: string, plural: string, namespaced: boolean,
-  extra: Partial<Pick<ResourceInfo, 'shortNames' | 'categories' | 'subresources'>> = {},
+  extra: Partial<Pick<ResourceInfo, 'shortNames' | 'categories' | 'subresources' | 'verbs'>> = {},
 ): ResourceInfo {
   return {
     group, version, kind, listKind: kind + 'List', plural, singular: kind.toLowerCase(), namespaced,
-    shortNames: extra.shortNames ?? [], categories: extra.categories ?? [], verbs: ALL,
+    shortNames: extra.shortNames ?? [], categories: extra.categories ?? [], verbs: extra.verbs ?? ALL,
     subresources: extra.subresources ?? {}, custom: false,
   };
 }
@@ -30,6 +30,9 @@ export const BUILTIN_RESOURCES: ResourceInfo[] = [
   builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
   builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
   builtin('events.k8s.io', 'v1', 'Event', 'events', true, { shortNames: ['ev'] }),
+  // Access reviews are create-only questions to the authorizer (`kubectl auth can-i`), never stored.
+  builtin('authorization.k8s.io', 'v1', 'SubjectAccessReview', 'subjectaccessreviews', false, { verbs: ['create'] }),
+  builtin('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false, { verbs: ['create'] }),
   builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: { status: true } }),
 ];
 
@@ -40,6 +43,6 @@ export const EXTRA_SUBRESOURCES: Record<string, string[]> = {
 };
 
 /** Group versions ordered as kube-apiserver lists them (its priority order), for discovery. */
-export const BUILTIN_GROUP_ORDER = ['', 'apiextensions.k8s.io', 'coordination.k8s.io', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'events.k8s.io'];
+export const BUILTIN_GROUP_ORDER = ['', 'apiextensions.k8s.io', 'coordination.k8s.io', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'authorization.k8s.io', 'events.k8s.io'];
 
 export const CRD_RESOURCE = 'apiextensions.k8s.io/customresourcedefinitions';

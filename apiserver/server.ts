@@ -14,6 +14,7 @@ import type { Registry } from './registry.js';
 import { Rest, type ResourceRequest, type RestContext } from './rest.js';
 import { ApiError, badRequest, methodNotAllowed, statusBody } from './status.js';
 import type { ResourceInfo } from './types.js';
+import { serveAccessReview } from './review.js';
 import { serveWatch, type WatchOptions } from './watch.js';
 
 export interface HandlerConfig {
@@ -195,6 +196,13 @@ export class Handler {
     if (!neg) {
       req.resume();
       throw new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
+    }
+    if (info.group === 'authorization.k8s.io') {
+      if (verb !== 'create') {
+        req.resume();
+        throw methodNotAllowed(`${verb} on ${info.plural}`);
+      }
+      return serveAccessReview(r, user, this.cfg.authorizer);
     }
     switch (verb) {
       case 'watch': req.resume(); return serveWatch(this.cfg.ctx, r, neg, this.cfg.watch);

@@ -57,6 +57,13 @@ test('RBAC: a static-token user is forbidden until a RoleBinding grants it', asy
   assert.ok((await reader.listNamespacedConfigMap({ namespace: 'default' })).items.length >= 1);
   await assert.rejects(reader.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'y' } } }), (e) => code(e) === 403);
   await assert.rejects(reader.listNamespacedConfigMap({ namespace: 'kube-system' }), (e) => code(e) === 403);
+  const ask = async (verb: string, namespace: string): Promise<boolean> => {
+    const { AuthorizationV1Api } = await import('@kubernetes/client-node');
+    const review = await admin.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({ body: { spec: { user: 'reader', groups: ['readers'], resourceAttributes: { verb, resource: 'configmaps', namespace } } } });
+    return review.status!.allowed;
+  };
+  assert.equal(await ask('list', 'default'), true);
+  assert.equal(await ask('delete', 'default'), false);
   // Anonymous requests reach the authorizer, which lets them read /version only (system:public-info-viewer).
   const anon = kcFor(a, {});
   await assert.rejects(anon.makeApiClient(CoreV1Api).listNamespace(), (e) => code(e) === 403);

@@ -39,6 +39,7 @@ test('CRD apply, wait for Established, discovery by short name and category', as
   await ok(['wait', '--for', 'condition=established', '--timeout=10s', 'crd/widgets.test.clusterd.dev']);
   assert.match(await ok(['api-resources', '--api-group', 'test.clusterd.dev']), /widgets\s+wd\s+test\.clusterd\.dev\/v1\s+true\s+Widget/);
   assert.match(await ok(['get', 'crd']), /widgets\.test\.clusterd\.dev/);
+  assert.equal((await ok(['auth', 'can-i', 'create', 'widgets'])).trim(), 'yes');
 });
 
 test('apply, get (Table columns), describe and explain a custom resource', async () => {
