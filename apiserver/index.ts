@@ -48,6 +48,8 @@ export interface ApiServerOptions {
   watchCacheSize?: number;
   /** How often watches with allowWatchBookmarks get a bookmark. Default 10 s. */
   bookmarkIntervalMs?: number;
+  /** How long a watch without timeoutSeconds lasts before the server ends it (clients re-watch). Default 30-60 min. */
+  watchTimeoutSeconds?: number;
 }
 
 export interface RunningApiServer {
@@ -111,7 +113,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     ctx: { storage, registry, watchCache, gc, logger },
     auth: { tokens, bootstrapTokens: !!opts.enableBootstrapTokenAuth, anonymous: !!opts.anonymous, storage },
     authorizer: opts.authorization === 'RBAC' ? new RbacAuthorizer(storage) : undefined,
-    watch: { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000, open: openWatches },
+    watch: { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000, defaultTimeoutSeconds: opts.watchTimeoutSeconds, open: openWatches },
     serverAddress: () => `${hostForUrl}:${port}`,
   }, logger);
 

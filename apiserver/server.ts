@@ -63,6 +63,11 @@ export class Handler {
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.logger.isLevelEnabled('debug')) {
+      const start = performance.now();
+      // Paths and status only: query strings may carry tokens in some clients, bodies may carry secrets.
+      res.on('finish', () => this.logger.debug({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - start) }, 'request'));
+    }
     this.dispatch(req, res).catch((e: unknown) => {
       if (e instanceof ApiError) {
         sendError(res, e);

@@ -15,6 +15,8 @@ import type { CachedEvent } from './watchcache.js';
 
 export interface WatchOptions {
   bookmarkIntervalMs: number;
+  /** Server-side watch duration when the client gives no timeoutSeconds; kube-apiserver picks 30-60 minutes. */
+  defaultTimeoutSeconds?: number;
   /** Open watches register their closer here so that server shutdown ends them. */
   open: Set<() => void>;
 }
@@ -30,7 +32,7 @@ export async function serveWatch(ctx: RestContext, r: ResourceRequest, neg: Nego
   const rvParam = q.get('resourceVersion') ?? '';
   if (rvParam !== '' && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a decimal revision`);
   const timeoutParam = q.get('timeoutSeconds');
-  const timeoutS = timeoutParam !== null ? Number(timeoutParam) : 1800 + Math.random() * 1800;
+  const timeoutS = timeoutParam !== null ? Number(timeoutParam) : opts.defaultTimeoutSeconds ?? 1800 + Math.random() * 1800;
   if (!Number.isFinite(timeoutS) || timeoutS < 0) throw badRequest('timeoutSeconds: must be a non-negative integer');
   const bookmarks = q.get('allowWatchBookmarks') === 'true';
   const sendInitial = q.get('sendInitialEvents') === 'true';
