@@ -345,6 +345,12 @@ export class Rest {
       delete m.selfLink;
       if (m.generateName === undefined && om.generateName !== undefined) m.generateName = om.generateName;
       prepareUpdate(r.info, next, old);
+      if (om.deletionTimestamp) {
+        const added = (m.finalizers ?? []).filter((f) => !(om.finalizers ?? []).includes(f));
+        if (added.length) {
+          throw invalid(r.info.kind, r.info.group, r.name!, [{ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}` }]);
+        }
+      }
       this.validateObject(r, next, warnings);
     }
     const nm = next.metadata;
