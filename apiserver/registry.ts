@@ -47,7 +47,9 @@ export function crdResources(crd: KObject): ResourceInfo[] {
   }));
 }
 
-export const storageKeyOf = (r: { group: string; plural: string }): string => `${r.group}/${r.plural}`;
+/** Where a resource's objects are stored; events.k8s.io Events share the core Events' store. */
+export const storageKeyOf = (r: { group: string; plural: string }): string =>
+  r.group === 'events.k8s.io' && r.plural === 'events' ? '/events' : `${r.group}/${r.plural}`;
 
 export class Registry {
   private byGvr = new Map<string, ResourceInfo>();

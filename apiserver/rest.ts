@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logging.js';
 import { CRD_RESOURCE, EXTRA_SUBRESOURCES } from './builtins.js';
 import type { GarbageCollector } from './gc.js';
 import { MAX_BODY_BYTES, negotiate, parseObjectBody, parsePatchBody, PATCH_TYPES, mediaType, readBody, sendJson, sendRaw, type Negotiated, type PatchKind } from './http.js';
+import { eventFromV1, eventToV1 } from './events.js';
 import { deleteObject, nowRfc3339, storeUpdate, type PropagationPolicy } from './objects.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, conflictStatus, managerFromUserAgent, PatchError, recordUpdate, serverSideApply, type JsonObject } from './patch/index.js';
 import { Registry, storageKeyOf } from './registry.js';
@@ -59,7 +60,14 @@ export function jsonOf(obj: object): string {
 /** A stored object as the requested version presents it (custom resources are stored at any served version). */
 export function present(info: ResourceInfo, obj: KObject): KObject {
   const gv = gvOf(info);
-  return obj.apiVersion === gv ? obj : { ...obj, apiVersion: gv };
+  if (obj.apiVersion === gv) return obj;
+  if (gv === 'events.k8s.io/v1') return eventToV1(obj);
+  return { ...obj, apiVersion: gv };
+}
+
+/** The stored form of a request's object: events.k8s.io Events are kept as core Events. */
+function toStored(info: ResourceInfo, obj: KObject): KObject {
+  return gvOf(info) === 'events.k8s.io/v1' ? eventFromV1(obj) : obj;
 }
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -257,7 +265,7 @@ export class Rest {
     fieldValidation(r.query);
     const dryRun = isDryRun(r.query);
     this.checkTypeMeta(r.info, body);
-    const obj = body as KObject;
+    const obj = toStored(r.info, body as KObject);
     const warnings: string[] = [];
     const created = await this.createObject(r, obj, dryRun, warnings, true);
     this.sendWritten(r, 201, created, warnings);
@@ -298,7 +306,7 @@ export class Rest {
     const dryRun = isDryRun(r.query);
     if (r.subresource === 'scale') return this.writeScale(r, () => body, dryRun);
     this.checkTypeMeta(r.info, body);
-    const obj = body as KObject;
+    const obj = toStored(r.info, body as KObject);
     if (obj.metadata.name !== undefined && obj.metadata.name !== r.name) {
       throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${r.name})`);
     }
@@ -398,13 +406,14 @@ export class Rest {
           this.checkTypeMeta(r.info, applied);
           if (applied.metadata.name !== undefined && applied.metadata.name !== r.name) throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${r.name})`);
           applied.metadata.name = r.name;
-          const created = await this.createObject(r, applied, dryRun, warnings, false);
+          const created = await this.createObject(r, toStored(r.info, applied), dryRun, warnings, false);
           return this.sendWritten(r, 201, created, warnings);
         }
         const base = clone(present(r.info, old)) as JsonObject;
-        const patched = runPatch(kind, base, patch, gvOf(r.info), r.info.kind, manager, force, r) as KObject;
-        if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw badRequest('the patch produced something that is not an object');
-        this.checkTypeMeta(r.info, patched);
+        const result = runPatch(kind, base, patch, gvOf(r.info), r.info.kind, manager, force, r) as KObject;
+        if (!result || typeof result !== 'object' || Array.isArray(result)) throw badRequest('the patch produced something that is not an object');
+        this.checkTypeMeta(r.info, result);
+        const patched = toStored(r.info, result);
         if (patched.metadata.name !== r.name) throw badRequest(`the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${r.name})`);
         this.checkNamespace(r, patched);
         const rv = patched.metadata.resourceVersion;

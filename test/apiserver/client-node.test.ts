@@ -40,6 +40,22 @@ test('CRUD on a ConfigMap with server-set metadata', async () => {
   await assert.rejects(core.createNamespacedConfigMap({ namespace: 'nope', body: { metadata: { name: 'x' } } }), (e) => statusCode(e) === 404);
 });
 
+test('events.k8s.io/v1 and core/v1 Events are one store seen two ways', async () => {
+  const { EventsV1Api } = await import('@kubernetes/client-node');
+  const ev = kc.makeApiClient(EventsV1Api);
+  await ev.createNamespacedEvent({ namespace: 'default', body: {
+    metadata: { name: 'e1' }, eventTime: new Date(), reportingController: 'clusterd.dev/test', reportingInstance: 'i1',
+    action: 'Reconcile', reason: 'Created', type: 'Normal', note: 'made a thing', regarding: { kind: 'ConfigMap', name: 'thing', namespace: 'default' },
+  } });
+  const core1 = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=thing,involvedObject.kind=ConfigMap' });
+  assert.equal(core1.items.length, 1);
+  assert.equal(core1.items[0]!.message, 'made a thing');
+  assert.equal(core1.items[0]!.reportingComponent, 'clusterd.dev/test');
+  const back = await ev.readNamespacedEvent({ name: 'e1', namespace: 'default' });
+  assert.equal(back.note, 'made a thing');
+  assert.equal(back.regarding?.name, 'thing');
+});
+
 test('a stale resourceVersion gets 409 Conflict', async () => {
   const v1 = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'occ' }, data: { n: '0' } } });
   await core.replaceNamespacedConfigMap({ name: 'occ', namespace: 'default', body: { ...v1, data: { n: '1' } } });
