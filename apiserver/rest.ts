@@ -18,7 +18,7 @@ import {
   alreadyExists, ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, statusBody, unsupportedMediaType, type StatusDetails,
 } from './status.js';
 import { StorageError, type KObject, type ObjectKey, type Storage } from './storage/index.js';
-import { prepareCreate, prepareUpdate, specChanged, stableJson, statusUpdate, tracksGeneration, validateCrd, validateMeta, validateName } from './strategy.js';
+import { prepareCreate, prepareUpdate, pruneBuiltin, specChanged, stableJson, statusUpdate, tracksGeneration, validateCrd, validateMeta, validateName } from './strategy.js';
 import { toTable } from './table/index.js';
 import type { UserInfo } from './auth.js';
 import type { FieldError, ResourceInfo } from './types.js';
@@ -224,14 +224,14 @@ export class Rest {
   }
 
   /**
-   * Custom-resource schema handling: unknown fields (pruned, then refused, warned about or ignored per
-   * fieldValidation), defaults, validation. apiVersion, kind and metadata are kube-apiserver's, not the schema's.
+   * Unknown fields (by the CRD's schema, or a built-in kind's top-level fields) are pruned, then refused, warned
+   * about or ignored per fieldValidation; custom resources are then defaulted and validated. apiVersion, kind and
+   * metadata are kube-apiserver's, not the schema's.
    */
   private schemaCheck(r: ResourceRequest, obj: KObject, warnings: string[]): FieldError[] {
     const schema = r.info.schema;
-    if (!schema) return [];
     const { apiVersion, kind, metadata } = obj;
-    const unknown = prune(schema, obj).filter((p) => !/^(apiVersion|kind|metadata)(\.|$|\[)/.test(p));
+    const unknown = schema ? prune(schema, obj).filter((p) => !/^(apiVersion|kind|metadata)(\.|$|\[)/.test(p)) : pruneBuiltin(r.info, obj);
     obj.apiVersion = apiVersion;
     obj.kind = kind;
     obj.metadata = metadata;
@@ -241,6 +241,7 @@ export class Rest {
       if (mode === 'Strict') throw badRequest(`strict decoding error: ${msgs.join(', ')}`);
       if (mode === 'Warn') warnings.push(...msgs);
     }
+    if (!schema) return [];
     applyDefaults(schema, obj);
     obj.metadata = metadata;
     return validate(schema, obj);

@@ -78,6 +78,37 @@ export function validateMeta(meta: Record<string, unknown>): FieldError[] {
   return errs;
 }
 
+/** Top-level fields of the built-in kinds, so that unknown ones are refused or warned about as kube-apiserver does. */
+const BUILTIN_FIELDS: Record<string, string[]> = {
+  '/namespaces': ['spec', 'status'],
+  '/secrets': ['data', 'stringData', 'type', 'immutable'],
+  '/configmaps': ['data', 'binaryData', 'immutable'],
+  '/nodes': ['spec', 'status'],
+  '/events': ['involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type', 'eventTime', 'series', 'action', 'related', 'reportingComponent', 'reportingInstance'],
+  '/serviceaccounts': ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'],
+  '/pods': ['spec', 'status'],
+  'coordination.k8s.io/leases': ['spec'],
+  'certificates.k8s.io/certificatesigningrequests': ['spec', 'status'],
+  'rbac.authorization.k8s.io/roles': ['rules'],
+  'rbac.authorization.k8s.io/clusterroles': ['rules', 'aggregationRule'],
+  'rbac.authorization.k8s.io/rolebindings': ['subjects', 'roleRef'],
+  'rbac.authorization.k8s.io/clusterrolebindings': ['subjects', 'roleRef'],
+  [CRD_RESOURCE]: ['spec', 'status'],
+};
+
+/** Drops unknown top-level fields of a built-in object and returns their names (the schema module does this for CRs). */
+export function pruneBuiltin(info: ResourceInfo, obj: KObject): string[] {
+  const known = BUILTIN_FIELDS[storageKeyOf(info)];
+  if (!known) return [];
+  const unknown: string[] = [];
+  for (const k of Object.keys(obj)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'metadata' || known.includes(k)) continue;
+    unknown.push(k);
+    delete obj[k];
+  }
+  return unknown;
+}
+
 /** Resources that keep metadata.generation (every custom resource, and kube's built-ins with a spec here). */
 export function tracksGeneration(info: ResourceInfo): boolean {
   return info.custom || storageKeyOf(info) === CRD_RESOURCE;

@@ -71,6 +71,9 @@ test('an invalid custom resource gets the 422 message naming the field', async (
   assert.match(warned.stderr, /Warning: unknown field "spec\.foo"/);
   assert.equal(JSON.parse(await ok(['get', 'wd', 'warned', '-o', 'json'])).spec.foo, undefined, 'unknown fields are pruned');
   await ok(['delete', 'wd', 'warned']);
+  const typo = await k(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\ndatta:\n  a: b\n' });
+  assert.notEqual(typo.code, 0);
+  assert.match(typo.stderr, /unknown field "datta"/);
   assert.match(await ok(['create', 'configmap', 'dry', '--dry-run=server']), /created \(server dry run\)/);
   assert.notEqual((await k(['get', 'cm', 'dry'])).code, 0, 'a dry run persists nothing');
   const defaulted = await ok(['create', '-f', '-', '-o', 'json'], 'apiVersion: test.clusterd.dev/v1\nkind: Widget\nmetadata:\n  name: dflt\nspec:\n  color: blue\n');
