@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../lib/paths.js';
-import { renderCRDFiles } from './render.js';
+import { renderCRDFiles, renderDeployCRDs } from './render.js';
 
 const out = process.argv[2] ?? join(repoRoot(), 'crds');
 mkdirSync(out, { recursive: true });
@@ -10,3 +10,6 @@ for (const [file, text] of renderCRDFiles()) {
   writeFileSync(join(out, file), text);
   process.stdout.write(`wrote ${join(out, file)}\n`);
 }
+const bundle = join(repoRoot(), 'deploy', 'crds.yaml');
+writeFileSync(bundle, renderDeployCRDs());
+process.stdout.write(`wrote ${bundle}\n`);

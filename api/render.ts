@@ -9,8 +9,13 @@ export function renderCRDFiles(): Map<string, string> {
   for (const def of KINDS) {
     files.set(crdFileName(def), HEADER + yaml.dump(crdFor(def), { lineWidth: -1, noRefs: true, sortKeys: false }));
   }
-  // For `kubectl apply -k crds/`; deploy/ includes this folder.
-  const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: KINDS.map(crdFileName) };
-  files.set('kustomization.yaml', HEADER + yaml.dump(kustomization, { lineWidth: -1 }));
   return files;
+}
+
+/**
+ * deploy/crds.yaml: the same CRDs in one multi-document file, because kustomize (`kubectl apply -k deploy/`)
+ * loads nothing from outside its folder, while crds/ stays plain for `kubectl apply -f crds/`.
+ */
+export function renderDeployCRDs(): string {
+  return HEADER + KINDS.map((def) => yaml.dump(crdFor(def), { lineWidth: -1, noRefs: true, sortKeys: false })).join('---\n');
 }

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { repoRoot } from '../../lib/paths.js';
-import { renderCRDFiles } from '../../api/render.js';
+import { renderCRDFiles, renderDeployCRDs } from '../../api/render.js';
 import { KINDS } from '../../api/v1alpha1/index.js';
 
 const crdDir = join(repoRoot(), 'crds');
@@ -16,6 +16,7 @@ test('crds/ is exactly what api/ generates (run `make generate` after changing a
   for (const [file, text] of generated) {
     assert.equal(readFileSync(join(crdDir, file), 'utf8'), text, `${file} drifted from api/`);
   }
+  assert.equal(readFileSync(join(repoRoot(), 'deploy', 'crds.yaml'), 'utf8'), renderDeployCRDs(), 'deploy/crds.yaml drifted from api/');
 });
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema; additionalProperties?: Schema | boolean };
