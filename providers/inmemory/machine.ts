@@ -41,6 +41,26 @@ export interface MachineDeps {
   runAgent: AgentRunner;
   logger: Logger;
   leaseRenewMs?: number;
+  /** Bounds how many machines run cloud-init at once (a thousand joins at once starve each other). */
+  bootSlots: Semaphore;
+}
+
+/** A counting semaphore. */
+export class Semaphore {
+  private readonly waiters: (() => void)[] = [];
+  constructor(private free: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((r) => this.waiters.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
 }
 
 export class SimMachine {
@@ -121,7 +141,7 @@ export class SimMachine {
     if (existsSync(join(this.root, BOOT_FINISHED))) return;
     try {
       const cfg = parseUserData(readFileSync(`${this.instanceBase}.user-data`, 'utf8'));
-      const res = await runCloudInit(cfg, { root: this.root, runAgent: this.deps.runAgent });
+      const res = await this.deps.bootSlots.run(() => (this.stopped ? Promise.resolve({ ok: false, failed: 'stopped' }) : runCloudInit(cfg, { root: this.root, runAgent: this.deps.runAgent })));
       if (!res.ok) this.deps.logger.warn({ machine: r.name, failed: res.failed }, 'cloud-init failed; see the machine\'s cloud-init-output.log');
     } catch (err) {
       this.deps.logger.warn({ machine: r.name, err: err instanceof Error ? err.message : String(err) }, 'cloud-init could not run');

@@ -17,7 +17,7 @@ import { AddressAllocator, checkRange } from './addresses.js';
 import type { AgentRunner } from './cloudinit.js';
 import { SimCluster, type ClusterRecord } from './cluster.js';
 import { runAgent } from './deps.js';
-import { SimMachine, writeJsonAtomic, type MachineRecord } from './machine.js';
+import { Semaphore, SimMachine, writeJsonAtomic, type MachineRecord } from './machine.js';
 
 export interface InMemoryConfig {
   addressRange: string;
@@ -45,6 +45,8 @@ export interface InMemoryOptions {
   runAgent?: AgentRunner;
   /** Lease renewal interval of the simulated kubelets (default 10 s). */
   leaseRenewMs?: number;
+  /** Machines running cloud-init at the same time (default 16); the rest queue, as at a cloud's rate limit. */
+  maxConcurrentBoots?: number;
 }
 
 const nsOf = (o: { metadata: { namespace?: string } }): string => o.metadata.namespace ?? 'default';
@@ -57,9 +59,11 @@ export class InMemoryProvider implements InfrastructureProvider {
   private readonly addresses = new AddressAllocator();
   private readonly logger: Logger;
   private closed = false;
+  private readonly bootSlots: Semaphore;
 
   constructor(private readonly ctx: ProviderContext, private readonly opts: InMemoryOptions = {}) {
     this.logger = ctx.logger.child({ provider: 'inmemory' });
+    this.bootSlots = new Semaphore(opts.maxConcurrentBoots ?? 16);
     mkdirSync(ctx.dataDir, { recursive: true });
     this.reserveKnownAddresses();
   }
@@ -139,7 +143,7 @@ export class InMemoryProvider implements InfrastructureProvider {
   }
 
   private machineDeps(sim: SimCluster) {
-    return { host: sim, runAgent: this.opts.runAgent ?? runAgent, logger: this.logger, leaseRenewMs: this.opts.leaseRenewMs };
+    return { host: sim, runAgent: this.opts.runAgent ?? runAgent, logger: this.logger, leaseRenewMs: this.opts.leaseRenewMs, bootSlots: this.bootSlots };
   }
 
   async reconcileClusterInfrastructure({ cluster }: { cluster: ClusterLike }): Promise<OperationResult<{ ready: boolean; controlPlaneEndpoint?: { host: string; port: number } }>> {
