@@ -10,6 +10,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { LevelWithSilent } from 'pino';
 import { startApiServer, type RunningApiServer } from '../apiserver/index.js';
 import { registerControllers } from '../controllers/index.js';
+import { defaultRegistry, loadProviderModule, type ProviderRegistry } from '../providers/registry.js';
 import { newLogger, type Logger } from '../lib/logging.js';
 import { repoRoot } from '../lib/paths.js';
 import { Client } from '../runtime/client.js';
@@ -31,6 +32,8 @@ export interface RunOptions {
   apiserverPort: number;
   logLevel: LevelWithSilent;
   gracefulShutdownTimeout: number;
+  /** Extra infrastructure providers: npm package names or file paths (`--provider-module`, repeatable). */
+  providerModules?: string[];
 }
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -139,6 +142,7 @@ export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<
   // In embedded mode nothing outside this machine should reach the metrics by default.
   const metricsBindAddress = embedded && opts.metricsBindAddress === ':8080' ? '127.0.0.1:8080' : opts.metricsBindAddress;
   const healthProbeBindAddress = embedded && opts.healthProbeBindAddress === ':8081' ? '127.0.0.1:8081' : opts.healthProbeBindAddress;
+  let providers: ProviderRegistry | undefined;
   let saNamespace: string | undefined;
   if (!embedded && existsSync(join(SA_DIR, 'namespace'))) saNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
   try {
@@ -154,9 +158,10 @@ export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<
       leaderElectionNamespace: opts.leaderElectionNamespace ?? opts.namespace ?? saNamespace ?? 'default',
       gracefulShutdownTimeoutMs: opts.gracefulShutdownTimeout * 1000,
     });
+    providers = await providerRegistry(opts, log);
     registerControllers(mgr, {
       logger: log,
-      providers: undefined,
+      providers,
       dataDir: resolve(opts.dataDir),
       namespace: opts.namespace,
       concurrency: opts.concurrency,
@@ -179,8 +184,21 @@ export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<
     }
     throw err;
   } finally {
+    // The in-memory provider's simulated machines live in this process; they re-attach on the next start.
+    if (providers) await providers.close();
     if (server) await server.close();
   }
+}
+
+/** The built-in providers plus any --provider-module, each with its own state folder under the data dir. */
+async function providerRegistry(opts: RunOptions, log: Logger): Promise<ProviderRegistry> {
+  const registry = defaultRegistry((name) => ({ dataDir: join(resolve(opts.dataDir), name), logger: log.child({ provider: name }) }));
+  for (const m of opts.providerModules ?? []) {
+    const loaded = await loadProviderModule(m);
+    registry.register(loaded.name, loaded.factory);
+    log.info({ provider: loaded.name, module: m }, 'loaded infrastructure provider');
+  }
+  return registry;
 }
 
 const fmt = (a: { host: string; port: number } | undefined): string | null => (a ? `${a.host}:${a.port}` : null);
@@ -202,6 +220,7 @@ export function runCommand(): Command {
     .option('--health-probe-bind-address <addr>', 'address of /healthz and /readyz; "0" disables (embedded mode: 127.0.0.1:8081)', bindAddress('health-probe-bind-address'), ':8081')
     .option('--data-dir <dir>', 'state directory (embedded API server, kubeconfig)', '.clusterd')
     .option('--apiserver-port <port>', 'port of the embedded API server on 127.0.0.1', positiveInt('apiserver-port', 65535), 6443)
+    .option('--provider-module <nameOrPath>', 'load an infrastructure provider from an npm package or a file (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--graceful-shutdown-timeout <seconds>', 'how long shutdown waits for in-flight reconciles', positiveInt('graceful-shutdown-timeout', 3600), 30)
     .addOption(new Option('--log-level <level>', 'log level').choices(LEVELS).default(process.env.CLUSTERD_LOG_LEVEL && LEVELS.includes(process.env.CLUSTERD_LOG_LEVEL) ? process.env.CLUSTERD_LOG_LEVEL : 'info'))
     .action(async (opts: RunOptions) => {

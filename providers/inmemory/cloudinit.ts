@@ -106,11 +106,17 @@ function decode(f: WriteFile): Buffer {
 }
 
 /** Runs `clusterd agent <args>` in-process; resolves to the exit code. */
-export type AgentRunner = (args: string[], io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }) => Promise<number>;
+export type AgentRunner = (
+  args: string[],
+  io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
+  host?: { hostname: string; defaultAddress: string },
+) => Promise<number>;
 
 export interface RunOptions {
   root: string;
   runAgent: AgentRunner;
+  /** The simulated machine's hostname and address, which kubeadm would read from the host it runs on. */
+  host?: { hostname: string; defaultAddress: string };
 }
 
 export interface RunResult {
@@ -181,7 +187,7 @@ export async function runCloudInit(cfg: CloudConfig, opts: RunOptions): Promise<
       log(`runcmd: clusterd ${agent.join(' ')} --root ${opts.root}`);
       let code: number;
       try {
-        code = await opts.runAgent([...agent, '--root', opts.root], io);
+        code = await opts.runAgent([...agent, '--root', opts.root], io, opts.host);
       } catch (err) {
         log(`error: ${err instanceof Error ? err.message : String(err)}`);
         code = 1;

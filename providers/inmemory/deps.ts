@@ -21,10 +21,10 @@ export const openStorage = apiOpenStorage;
  * `clusterd agent <args>` in-process; args start with "agent" and carry `--root`. On the machine, the
  * --config file cloud-init wrote is a host path, so it is read under the machine's root too.
  */
-export const runAgent: AgentRunner = async (args, io) => {
+export const runAgent: AgentRunner = async (args, io, host) => {
   const argv = args[0] === 'agent' ? args.slice(1) : args;
   const i = argv.indexOf('--root');
   const root = i >= 0 ? argv[i + 1] : undefined;
   const readFile = (p: string): string => readFileSync(root && isAbsolute(p) ? join(root, p) : p, 'utf8');
-  return bootstrapRunAgent(argv, io, { readFile });
+  return bootstrapRunAgent(argv, io, { readFile, ...(host ? { host } : {}) });
 };

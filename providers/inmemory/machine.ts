@@ -141,7 +141,7 @@ export class SimMachine {
     if (existsSync(join(this.root, BOOT_FINISHED))) return;
     try {
       const cfg = parseUserData(readFileSync(`${this.instanceBase}.user-data`, 'utf8'));
-      const res = await this.deps.bootSlots.run(() => (this.stopped ? Promise.resolve({ ok: false, failed: 'stopped' }) : runCloudInit(cfg, { root: this.root, runAgent: this.deps.runAgent })));
+      const res = await this.deps.bootSlots.run(() => (this.stopped ? Promise.resolve({ ok: false, failed: 'stopped' }) : runCloudInit(cfg, { root: this.root, runAgent: this.deps.runAgent, host: { hostname: r.name, defaultAddress: r.address } })));
       if (!res.ok) this.deps.logger.warn({ machine: r.name, failed: res.failed }, 'cloud-init failed; see the machine\'s cloud-init-output.log');
     } catch (err) {
       this.deps.logger.warn({ machine: r.name, err: err instanceof Error ? err.message : String(err) }, 'cloud-init could not run');

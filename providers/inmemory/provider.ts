@@ -20,6 +20,7 @@ import { runAgent } from './deps.js';
 import { Semaphore, SimMachine, writeJsonAtomic, type MachineRecord } from './machine.js';
 
 export interface InMemoryConfig {
+  flavor: 'small' | 'medium' | 'large';
   addressRange: string;
   loadBalancerPort: number;
   provisioningDelayMs: number;
@@ -31,6 +32,7 @@ export interface InMemoryConfig {
 export const inMemoryConfigSchema: JSONSchemaProps = {
   type: 'object',
   properties: {
+    flavor: { type: 'string', enum: ['small', 'medium', 'large'], default: 'small', description: 'Machine size. Simulated machines all behave alike; the flavor is recorded for the provider machine.' },
     addressRange: { type: 'string', default: '127.10.0.0/16', description: 'Loopback CIDR (inside 127.0.0.0/8) that machine and load balancer addresses come from.' },
     loadBalancerPort: { type: 'integer', minimum: 1, maximum: 65535, default: 6443, description: 'Port of the control-plane endpoint.' },
     provisioningDelayMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 0, description: 'Time from creation to boot.' },
