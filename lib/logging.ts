@@ -16,10 +16,10 @@ export interface LoggerOptions {
 /** The process-wide structured JSON logger (pino). Components take children with their own fields. */
 export function newLogger(opts: LoggerOptions = {}): Logger {
   return pino({
-    name: opts.name ?? 'clusterd',
+    // "name" and "namespace" are the reconciled object's, as in controller-runtime; the logger's own is "logger".
+    base: { logger: opts.name ?? 'clusterd' },
     level: opts.level ?? (process.env.CLUSTERD_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info',
     redact: { paths: REDACT, censor: '[REDACTED]' },
-    base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }
