@@ -114,26 +114,72 @@ const etcd35 = [
 
 export type Component = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'etcd';
 
-const TABLES: Record<string, Record<Component, ReadonlySet<string>>> = {
-  '1.30': {
-    'kube-apiserver': new Set(apiserver130),
-    'kube-controller-manager': new Set(controllerManager130),
-    'kube-scheduler': new Set(scheduler130),
-    etcd: new Set(etcd35),
-  },
+type FlagTable = Record<Component, ReadonlySet<string>>;
+
+interface FlagChanges {
+  add?: Partial<Record<Component, string[]>>;
+  remove?: Partial<Record<Component, string[]>>;
+}
+
+/** The next minor's table: the previous one with that release's documented flag additions and removals. */
+function derive(prev: FlagTable, changes: FlagChanges): FlagTable {
+  const next = {} as Record<Component, ReadonlySet<string>>;
+  for (const c of Object.keys(prev) as Component[]) {
+    const set = new Set(prev[c]);
+    for (const f of changes.add?.[c] ?? []) set.add(f);
+    for (const f of changes.remove?.[c] ?? []) {
+      if (!set.delete(f)) throw new Error(`flags: ${c} has no --${f} to remove`);
+    }
+    next[c] = set;
+  }
+  return next;
+}
+
+const v130: FlagTable = {
+  'kube-apiserver': new Set(apiserver130),
+  'kube-controller-manager': new Set(controllerManager130),
+  'kube-scheduler': new Set(scheduler130),
+  etcd: new Set(etcd35),
 };
+
+/*
+ * What changed after 1.30, and where it was confirmed (flags only; etcd stays on 3.5 for all of these minors):
+ * - 1.31: --emulated-version, the compatibility-version flag of KEP-4330 (kubernetes/kubernetes#122891), appears in the
+ *   generated 1.31 kube-apiserver reference (kubernetes/website#47555); the scheduler and controller-manager register the
+ *   same component-base option (kubernetes/kubernetes#126306 wires KUBE_EMULATED_VERSION for both in that cycle).
+ *   1.31 removed the in-tree cloud providers, but not the flags: --cloud-provider (only "external") and --cloud-config
+ *   stay on kube-apiserver until 1.33.
+ * - 1.32: kube-apiserver --service-account-signing-endpoint, the alpha external JWT signer (KEP-740, kubernetes/kubernetes#128190).
+ * - 1.33: kube-apiserver drops --cloud-provider and --cloud-config (kubernetes/kubernetes#130162, CHANGELOG-1.33 "Other
+ *   (Cleanup or Flake)"; Cluster API providers and kops had to remove them: "Error: unknown flag: --cloud-provider") and adds
+ *   --emulation-forward-compatible and --runtime-config-emulation-forward-compatible (kubernetes/kubernetes#130354).
+ *   kube-controller-manager keeps --cloud-provider/--cloud-config.
+ */
+const v131 = derive(v130, {
+  add: { 'kube-apiserver': ['emulated-version'], 'kube-controller-manager': ['emulated-version'], 'kube-scheduler': ['emulated-version'] },
+});
+const v132 = derive(v131, { add: { 'kube-apiserver': ['service-account-signing-endpoint'] } });
+const v133 = derive(v132, {
+  add: { 'kube-apiserver': ['emulation-forward-compatible', 'runtime-config-emulation-forward-compatible'] },
+  remove: { 'kube-apiserver': ['cloud-config', 'cloud-provider'] },
+});
+
+const TABLES: Record<string, FlagTable> = { '1.30': v130, '1.31': v131, '1.32': v132, '1.33': v133 };
 
 export const SUPPORTED_MINORS = Object.keys(TABLES);
 
 export const minorOf = (version: string): string => /^v?(\d+\.\d+)/.exec(version)?.[1] ?? version;
+
+export const isSupportedVersion = (version: string): boolean => SUPPORTED_MINORS.includes(minorOf(version));
 
 /** The flag table for a Kubernetes version, or undefined when this agent does not know that minor. */
 export function flagTable(version: string, component: Component): ReadonlySet<string> | undefined {
   return TABLES[minorOf(version)]?.[component];
 }
 
-/** Flags in args that the target binary does not accept. */
+/** Flags in names that the target binary does not accept. A minor without a table is an error, never a guess. */
 export function unknownFlags(version: string, component: Component, names: string[]): string[] {
-  const table = flagTable(version, component) ?? TABLES['1.30']![component];
+  const table = flagTable(version, component);
+  if (!table) throw new Error(`flags: no flag table for Kubernetes ${version} (supported minors: ${SUPPORTED_MINORS.join(', ')})`);
   return names.filter((n) => !table.has(n));
 }

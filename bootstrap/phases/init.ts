@@ -7,10 +7,9 @@ import { type Phase, Workflow } from '../workflow.js';
 import { certDefinitions, isExternalCA, runCertPhase, runSAPhase } from '../certs.js';
 import { controlPlaneURL, kubeconfigDefinitions, localURL, runKubeconfigPhase } from '../kubeconfigs.js';
 import {
-  apiServerManifest, CONTROL_PLANE_COMPONENTS, controllerManagerManifest, componentCommand, etcdManifest, flagNames, manifestYaml,
+  apiServerManifest, CONTROL_PLANE_COMPONENTS, controllerManagerManifest, etcdManifest, manifestYaml,
   schedulerManifest, type ManifestInput, type PodManifest,
 } from '../manifests.js';
-import { flagTable, SUPPORTED_MINORS, minorOf, unknownFlags, type Component } from '../flags.js';
 import { ClusterClient, NotServedError, type ObjectWriter, DryRunWriter } from '../api/client.js';
 import {
   bootstrapClusterRoles, bootstrapTokenRBAC, clusterInfoConfigMap, clusterInfoKubeconfig, clusterInfoRBAC, etcdMembersConfigMap,
@@ -21,7 +20,7 @@ import { bootstrapTokenSecret, computeJWS, newBootstrapToken, parseBootstrapToke
 import { encryptCerts, newCertificateKey, SHARED_CERT_FILES } from '../copycerts.js';
 import { clusterConfigurationDocument } from '../config/serialize.js';
 import { caCertHash } from '../../lib/pki.js';
-import { checkManifestsDir, checkNodeName, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, waitForAPIServer, writeKubeletFiles, type PreflightResult } from './shared.js';
+import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, waitForAPIServer, writeKubeletFiles, type PreflightResult } from './shared.js';
 
 export interface InitData {
   fs: HostFS;
@@ -63,16 +62,6 @@ export function writeManifest(fs: HostFS, out: Printer, tag: string, m: PodManif
   fs.write(`${C.MANIFESTS_DIR}/${m.metadata.name}.yaml`, manifestYaml(m), 0o600);
 }
 
-/** Every emitted flag must be one the target version's binary accepts. */
-export function checkManifestFlags(version: string, manifests: PodManifest[]): PreflightResult[] {
-  const out: PreflightResult[] = [];
-  for (const m of manifests) {
-    const bad = unknownFlags(version, m.metadata.name as Component, flagNames(componentCommand(m)));
-    if (bad.length > 0) out.push({ name: 'ExtraArgs', message: `${m.metadata.name} ${version} does not accept the flags ${bad.map((b) => `--${b}`).join(', ')}` });
-  }
-  return out;
-}
-
 async function portFree(host: string, port: number): Promise<boolean> {
   return await new Promise((resolve) => {
     const srv = createServer();
@@ -85,12 +74,9 @@ async function preflight(d: InitData): Promise<void> {
   d.out.phase('preflight', 'Running pre-flight checks');
   const results: PreflightResult[] = [...checkNodeName(d.cfg.nodeRegistration.name), ...checkManifestsDir(d.fs)];
   const version = d.cfg.cluster.kubernetesVersion;
-  if (!SUPPORTED_MINORS.includes(minorOf(version))) {
-    results.push({ name: 'KubernetesVersion', message: `Kubernetes ${version} is not supported by this agent (supported minors: ${SUPPORTED_MINORS.join(', ')})` });
-  }
   const mi = manifestInput(d);
   const manifests = [apiServerManifest(mi), controllerManagerManifest(mi), schedulerManifest(mi), ...(d.cfg.cluster.etcd.local ? [etcdManifest(mi)] : [])];
-  if (flagTable(version, 'kube-apiserver')) results.push(...checkManifestFlags(version, manifests));
+  results.push(...checkTargetVersion(version, manifests));
   const ports = [d.cfg.localAPIEndpoint.bindPort, C.KUBE_CONTROLLER_MANAGER_PORT, C.KUBE_SCHEDULER_PORT, C.KUBELET_PORT, ...(d.cfg.cluster.etcd.local ? [C.ETCD_CLIENT_PORT, C.ETCD_PEER_PORT] : [])];
   for (const p of ports) {
     const host = p === d.cfg.localAPIEndpoint.bindPort || p >= C.ETCD_CLIENT_PORT && p <= C.ETCD_PEER_PORT ? d.cfg.localAPIEndpoint.advertiseAddress : '127.0.0.1';

@@ -12,9 +12,9 @@ import { clusterConfiguration } from '../config/load.js';
 import { CertificateKeyMismatchError, decryptCerts, SHARED_CERT_FILES, secretKeyForFile } from '../copycerts.js';
 import { certDefinitions, runCertPhase, runSAPhase } from '../certs.js';
 import { kubeconfigDefinitions, runKubeconfigPhase } from '../kubeconfigs.js';
-import { apiServerManifest, controllerManagerManifest, etcdManifest, etcdPeerURL, membersFromInitialCluster, schedulerManifest, type ManifestInput } from '../manifests.js';
+import { apiServerManifest, controllerManagerManifest, etcdManifest, etcdPeerURL, membersFromInitialCluster, schedulerManifest, type ManifestInput, type PodManifest } from '../manifests.js';
 import { etcdMembersConfigMap } from '../api/objects.js';
-import { checkManifestsDir, checkNodeName, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, writeKubeletFiles, type PreflightResult } from './shared.js';
+import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, writeKubeletFiles, type PreflightResult } from './shared.js';
 import { writeManifest } from './init.js';
 
 export interface JoinData {
@@ -101,16 +101,20 @@ async function preflight(d: JoinData): Promise<void> {
   d.out.phase('preflight', 'Running pre-flight checks');
   const results: PreflightResult[] = [...checkNodeName(d.cfg.nodeRegistration.name)];
   if (d.fs.exists(`${C.KUBERNETES_DIR}/${C.KUBELET_CONF}`)) results.push({ name: 'FileAvailable--etc-kubernetes-kubelet.conf', message: `${C.KUBERNETES_DIR}/${C.KUBELET_CONF} already exists` });
-  if (isControlPlane(d)) {
-    results.push(...checkManifestsDir(d.fs));
-    reportPreflight(d.out, results, d.ignorePreflightErrors);
-    const cfg = await clusterConfig(d);
-    if (!cfg.controlPlaneEndpoint) {
-      throw new Error('join: unable to add a new control plane instance to a cluster that doesn\'t have a stable controlPlaneEndpoint address');
-    }
-    return;
-  }
+  if (isControlPlane(d)) results.push(...checkManifestsDir(d.fs));
   reportPreflight(d.out, results, d.ignorePreflightErrors);
+  // The target version is the cluster's (kubeadm-config), as kubeadm join reads it; a control plane also checks the
+  // flags of the static Pods it is about to write, so a rollout to a new minor never writes a flag that minor dropped.
+  const cfg = await clusterConfig(d);
+  if (isControlPlane(d) && !cfg.controlPlaneEndpoint) {
+    throw new Error('join: unable to add a new control plane instance to a cluster that doesn\'t have a stable controlPlaneEndpoint address');
+  }
+  let manifests: PodManifest[] = [];
+  if (isControlPlane(d)) {
+    const mi = await manifestInput(d);
+    manifests = [apiServerManifest(mi), controllerManagerManifest(mi), schedulerManifest(mi), ...(cfg.etcd.local ? [etcdManifest(mi)] : [])];
+  }
+  reportPreflight(d.out, checkTargetVersion(cfg.kubernetesVersion, manifests), d.ignorePreflightErrors);
 }
 
 /** Reads kubeadm-certs with the bootstrap token and writes the shared CAs and keys (copycerts.DownloadCerts). */

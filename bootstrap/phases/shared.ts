@@ -8,6 +8,8 @@ import type { HostFS, Printer } from '../context.js';
 import { type ClusterClient, describeApiError, isConflict, isNotFound } from '../api/client.js';
 import { nthAddress } from '../netutil.js';
 import { httpsGetJSON } from '../discovery.js';
+import { type Component, isSupportedVersion, SUPPORTED_MINORS, unknownFlags } from '../flags.js';
+import { componentCommand, flagNames, type PodManifest } from '../manifests.js';
 
 export interface PreflightResult {
   name: string;
@@ -49,6 +51,22 @@ export function checkManifestsDir(fs: HostFS): PreflightResult[] {
     // unreadable: the write later says so
   }
   return [];
+}
+
+/**
+ * The target version's checks, for init and join alike: this agent knows the minor, and every flag of every static Pod it
+ * would write (defaults and extraArgs) is one that minor's binary accepts, so a manifest never crash-loops on an unknown flag.
+ */
+export function checkTargetVersion(version: string, manifests: PodManifest[]): PreflightResult[] {
+  if (!isSupportedVersion(version)) {
+    return [{ name: 'KubernetesVersion', message: `Kubernetes ${version} is not supported by this agent (supported minors: ${SUPPORTED_MINORS.join(', ')})` }];
+  }
+  const out: PreflightResult[] = [];
+  for (const m of manifests) {
+    const bad = unknownFlags(version, m.metadata.name as Component, flagNames(componentCommand(m)));
+    if (bad.length > 0) out.push({ name: 'ExtraArgs', message: `${m.metadata.name} ${version} does not accept the flags ${bad.map((b) => `--${b}`).join(', ')}` });
+  }
+  return out;
 }
 
 /** The KubeletConfiguration kubeadm writes, the user's document laid over kubeadm's defaults. */

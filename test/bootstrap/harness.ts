@@ -1,0 +1,113 @@
+// A cluster initialised by `clusterd agent init` against the embedded API server, for the agent's integration tests:
+// the certs phase runs first so the stand-in API server serves with the apiserver certificate init then reuses.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CertificatesV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { startApiServer } from '../../apiserver/index.js';
+import { runAgent } from '../../bootstrap/agent.js';
+import { caCertHash, signCsr } from '../../lib/pki.js';
+
+export interface Captured {
+  io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } };
+  text(): string;
+}
+
+export function capture(): Captured {
+  let buf = '';
+  const w = { write: (s: string): boolean => { buf += s; return true; } };
+  return { io: { stdout: w, stderr: w }, text: () => buf };
+}
+
+/** Runs the agent and returns its output; fails the test on a non-zero exit. */
+export async function agent(args: string[]): Promise<string> {
+  const c = capture();
+  const code = await runAgent(args, c.io);
+  assert.equal(code, 0, `clusterd agent ${args.join(' ')} failed:\n${c.text()}`);
+  return c.text();
+}
+
+/** Runs the agent expecting failure; returns its output. */
+export async function agentFails(args: string[]): Promise<string> {
+  const c = capture();
+  const code = await runAgent(args, c.io);
+  assert.equal(code, 1, `clusterd agent ${args.join(' ')} should have failed:\n${c.text()}`);
+  return c.text();
+}
+
+export interface InitCluster {
+  base: string;
+  /** The init machine's --root. */
+  rootA: string;
+  endpoint: string;
+  token: string;
+  hash: string;
+  caPem: string;
+  certificateKey: string;
+  initOutput: string;
+  kc: KubeConfig;
+  core: CoreV1Api;
+  /** Approves and signs every pending CSR with the cluster CA until close(), as the controller-manager would. */
+  startApprover(): void;
+  close(): Promise<void>;
+}
+
+export async function initCluster(extraInitArgs: string[] = []): Promise<InitCluster> {
+  const base = mkdtempSync(join(tmpdir(), 'clusterd-bootstrap-'));
+  const rootA = join(base, 'a');
+  const pki = (f: string): string => join(rootA, 'etc/kubernetes/pki', f);
+  const token = 'abcdef.0123456789abcdef';
+  await agent(['phase', 'certs', '--root', rootA, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1']);
+  const server = await startApiServer({
+    port: 0, bindAddress: '127.0.0.1', authorization: 'RBAC', enableBootstrapTokenAuth: true, anonymous: true,
+    tls: { certPem: readFileSync(pki('apiserver.crt'), 'utf8'), keyPem: readFileSync(pki('apiserver.key'), 'utf8') },
+    clientCA: { certPem: readFileSync(pki('ca.crt'), 'utf8'), keyPem: readFileSync(pki('ca.key'), 'utf8') },
+  });
+  const approver = new AbortController();
+  const kc = new KubeConfig();
+  kc.loadFromString(server.adminKubeconfig());
+  const core = kc.makeApiClient(CoreV1Api);
+  const close = async (): Promise<void> => {
+    approver.abort();
+    await server.close();
+    rmSync(base, { recursive: true, force: true });
+  };
+  try {
+    const endpoint = `127.0.0.1:${server.port}`;
+    await core.createNode({ body: { metadata: { name: 'cp-0' } } });
+    const initOutput = await agent([
+      'init', '--root', rootA, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1', '--apiserver-bind-port', String(server.port),
+      '--control-plane-endpoint', endpoint, '--token', token, '--upload-certs', `--ignore-preflight-errors=Port-${server.port}`, ...extraInitArgs,
+    ]);
+    const certificateKey = /--certificate-key ([0-9a-f]{64})/.exec(initOutput)?.[1];
+    assert.ok(certificateKey, 'init prints a certificate key');
+    const caPem = readFileSync(pki('ca.crt'), 'utf8');
+    const caKeyPem = readFileSync(pki('ca.key'), 'utf8');
+    const startApprover = (): void => {
+      const certsApi = kc.makeApiClient(CertificatesV1Api);
+      void (async () => {
+        while (!approver.signal.aborted) {
+          try {
+            for (const csr of (await certsApi.listCertificateSigningRequest()).items) {
+              if (csr.status?.certificate) continue;
+              const name = csr.metadata!.name!;
+              csr.status = { conditions: [{ type: 'Approved', status: 'True', reason: 'TestApprove', message: 'approved by the test' }] };
+              const after = await certsApi.replaceCertificateSigningRequestApproval({ name, body: csr });
+              const pem = signCsr(Buffer.from(after.spec.request, 'base64').toString(), { certPem: caPem, keyPem: caKeyPem }, ['client']);
+              after.status = { ...after.status, certificate: Buffer.from(pem).toString('base64') };
+              await certsApi.replaceCertificateSigningRequestStatus({ name, body: after });
+            }
+          } catch {
+            // a race with the agent's own reads, or the server closing; try again
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      })();
+    };
+    return { base, rootA, endpoint, token, hash: caCertHash(caPem), caPem, certificateKey, initOutput, kc, core, startApprover, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
