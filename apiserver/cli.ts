@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import type { LevelWithSilent } from 'pino';
 import { newLogger } from '../lib/logging.js';
 import { startApiServer } from './index.js';
@@ -23,7 +23,10 @@ export function apiserverCommand(): Command {
       const logger = newLogger({ name: 'apiserver', level: o.logLevel as LevelWithSilent });
       const server = await startApiServer({ port: o.port, bindAddress: o.bindAddress, dataDir: o.dataDir, logger });
       if (o.kubeconfigOut) {
-        writeFileSync(o.kubeconfigOut, server.adminKubeconfig(), { mode: 0o600 });
+        // Written whole and renamed into place: whoever waits for the file never reads half of it.
+        const tmp = `${o.kubeconfigOut}.tmp`;
+        writeFileSync(tmp, server.adminKubeconfig(), { mode: 0o600 });
+        renameSync(tmp, o.kubeconfigOut);
         logger.info({ path: o.kubeconfigOut }, 'wrote admin kubeconfig');
       }
       await new Promise<void>((resolve) => {
