@@ -96,6 +96,21 @@ function port(v: string, flag: string): number {
   return n;
 }
 
+/**
+ * --certificate-token-ttl: how long kubeadm-certs lives. kubeadm fixes its proxy token at 2h (and says "uploaded-certs
+ * will be deleted in two hours"); clusterd keeps that default and lets the operator shorten or lengthen it.
+ */
+function certificateTokenTTL(v: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(v);
+  } catch {
+    throw new Error(`--certificate-token-ttl: "${v}" is not a duration (e.g. 2h, 30m, 90s)`);
+  }
+  if (ms < 1000) throw new Error(`--certificate-token-ttl: "${v}" must be at least 1s; kubeadm-certs is deleted when its proxy token expires`);
+  return Math.round(ms / 1000);
+}
+
 function initData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments, host: HostFacts): InitData {
   const init: Raw = docs.init ?? {};
   const cluster: Raw = docs.cluster ?? {};
@@ -122,7 +137,7 @@ function initData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments
     fs, out, cfg, dryRun: bool(p, 'dry-run'),
     ignorePreflightErrors: new Set([...cfg.nodeRegistration.ignorePreflightErrors, ...list(p, 'ignore-preflight-errors')].map((s) => s.toLowerCase())),
     uploadCerts: bool(p, 'upload-certs'),
-    certificateTokenTTLSeconds: ttl ? parseDuration(ttl) / 1000 : C.DEFAULT_CERT_TOKEN_TTL_SECONDS,
+    certificateTokenTTLSeconds: ttl ? certificateTokenTTL(ttl) : C.DEFAULT_CERT_TOKEN_TTL_SECONDS,
     ...(cfg.certificateKey ? { certificateKey: cfg.certificateKey } : {}),
   };
 }
@@ -162,7 +177,7 @@ export interface RunAgentOptions {
 }
 
 const USAGE = `Usage:
-  clusterd agent init [--config FILE] [--root DIR] [--dry-run] [--skip-phases a,b] [--upload-certs] [flags]
+  clusterd agent init [--config FILE] [--root DIR] [--dry-run] [--skip-phases a,b] [--upload-certs [--certificate-token-ttl 2h]] [flags]
   clusterd agent join [host:port] [--config FILE] [--root DIR] [--token T --discovery-token-ca-cert-hash sha256:H] [--control-plane --certificate-key K] [flags]
   clusterd agent phase <name> [flags]          (an init phase, e.g. certs/apiserver, upload-certs)
   clusterd agent init phase <name> [flags]

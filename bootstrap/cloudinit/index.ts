@@ -10,6 +10,7 @@ import { clusterPKIFiles } from '../pki-files.js';
 import { dumpDocuments, prune } from '../config/serialize.js';
 import { parseBootstrapToken } from '../tokens.js';
 import { decodeCertificateKey } from '../copycerts.js';
+import { parseDuration } from '../config/schema.js';
 import { DEFAULT_CERTS_DIR, DEFAULT_KUBERNETES_VERSION } from '../constants.js';
 
 export const USER_DATA_LIMIT = 16 * 1024;
@@ -60,6 +61,8 @@ export interface CloudInitInput {
   caCertHashes?: string[];
   /** init: upload kubeadm-certs with it; join-control-plane: download with it. */
   certificateKey?: string;
+  /** init: how long kubeadm-certs lives (its proxy token's TTL, a Go duration such as "2h"); the agent's default is 2h. */
+  certificateTokenTTL?: string;
   /** The machine's address for its API server and etcd member; the agent picks one when absent. */
   advertiseAddress?: string;
   /** The shared CAs and service-account key, written on the init machine (as CAPI does) so the management side keeps them. */
@@ -101,6 +104,16 @@ function validate(i: CloudInitInput): void {
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(i.nodeName)) throw new Error(`nodeName: "${i.nodeName}" is not a DNS-1123 subdomain`);
   parseBootstrapToken(i.bootstrapToken, 'bootstrapToken');
   if (i.certificateKey) decodeCertificateKey(i.certificateKey);
+  if (i.certificateTokenTTL !== undefined) {
+    if (i.role !== 'init') throw new Error('certificateTokenTTL: only the init machine uploads kubeadm-certs');
+    let ms = 0;
+    try {
+      ms = parseDuration(i.certificateTokenTTL);
+    } catch {
+      // reported below
+    }
+    if (ms < 1000) throw new Error(`certificateTokenTTL: "${i.certificateTokenTTL}" is not a duration of at least 1s`);
+  }
   if (i.role !== 'init' && (i.caCertHashes ?? []).length === 0) throw new Error('caCertHashes: a joining machine needs the CA public key hash');
   if (i.role === 'join-control-plane' && !i.certificateKey) throw new Error('certificateKey: a joining control plane needs the certificate key to download kubeadm-certs');
   if (!Number.isInteger(i.controlPlaneEndpoint.port) || i.controlPlaneEndpoint.port < 1 || i.controlPlaneEndpoint.port > 65535) throw new Error('controlPlaneEndpoint.port: not a port');
@@ -157,7 +170,8 @@ export function renderCloudInit(i: CloudInitInput): string {
   files.push(compact(CONFIG_PATH, kubeadmConfigFor(i), '0600'));
   files.push(...(i.extras?.files ?? []));
   const agent = i.agent ?? 'clusterd';
-  const verb = i.role === 'init' ? ['init', ...(i.certificateKey ? ['--upload-certs'] : [])] : ['join'];
+  const upload = i.certificateKey ? ['--upload-certs', ...(i.certificateTokenTTL ? ['--certificate-token-ttl', i.certificateTokenTTL] : [])] : [];
+  const verb = i.role === 'init' ? ['init', ...upload] : ['join'];
   const runcmd = [...(i.extras?.preCommands ?? []), [agent, 'agent', ...verb, '--config', CONFIG_PATH].map(shellQuote).join(' '), ...(i.extras?.postCommands ?? [])];
   const doc = prune({
     write_files: files.map(fileEntry),

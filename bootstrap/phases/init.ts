@@ -19,6 +19,7 @@ import { coreDNSObjects, kubeProxyObjects } from '../api/addons.js';
 import { bootstrapTokenSecret, computeJWS, newBootstrapToken, parseBootstrapToken, bootstrapTokenSecretName } from '../tokens.js';
 import { encryptCerts, newCertificateKey, SHARED_CERT_FILES } from '../copycerts.js';
 import { clusterConfigurationDocument } from '../config/serialize.js';
+import { formatDuration } from '../config/schema.js';
 import { caCertHash } from '../../lib/pki.js';
 import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, waitForAPIServer, writeKubeletFiles, type PreflightResult } from './shared.js';
 
@@ -238,7 +239,7 @@ function showJoinCommand(d: InitData): void {
       d.out.line('');
       d.out.line(`  ${base} \\\n\t--control-plane --certificate-key ${d.certificateKey}`);
       d.out.line('');
-      d.out.line('The certificate key grants access to cluster sensitive data; kubeadm-certs is deleted with its proxy token after the TTL.');
+      d.out.line(`Please note that the certificate-key gives access to cluster sensitive data, keep it secret! As a safeguard, uploaded-certs will be deleted in ${formatDuration(d.certificateTokenTTLSeconds * 1000)}; use "clusterd agent init phase upload-certs --upload-certs" to reload certs afterward.`);
       d.out.line('');
     } else {
       d.out.line('You can join control-plane nodes by copying the certificate authorities and service account keys to each node and then running:');
