@@ -88,8 +88,16 @@ export class LoadBalancer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * A healthy member not yet tried; when none is left, any member not yet tried ("fail open", as cloud
+   * network load balancers do when every target looks unhealthy). A member is marked down on a connect
+   * timeout, and a busy event loop can fire that timer before it sees the completed connect, so a lone
+   * control plane must not turn into a second of reset connections.
+   */
   private pick(exclude: Set<string>): Member | undefined {
-    const live = [...this.members.values()].filter((m) => m.healthy && !exclude.has(id(m)));
+    const untried = [...this.members.values()].filter((m) => !exclude.has(id(m)));
+    const healthy = untried.filter((m) => m.healthy);
+    const live = healthy.length > 0 ? healthy : untried;
     if (live.length === 0) return undefined;
     this.next = (this.next + 1) % live.length;
     return live[this.next];
@@ -110,9 +118,11 @@ export class LoadBalancer {
       const upstream = createConnection({ host: m.host, port: m.port });
       upstream.setTimeout(this.opts.connectTimeoutMs ?? 1000);
       let connected = false;
-      upstream.once('timeout', () => {
+      // After a long busy stretch the timers phase runs before the poll phase that would deliver an
+      // already completed connect: look again after poll (setImmediate) before calling it a timeout.
+      upstream.once('timeout', () => setImmediate(() => {
         if (!connected) upstream.destroy(new Error('connect timeout'));
-      });
+      }));
       upstream.once('connect', () => {
         connected = true;
         upstream.setTimeout(0);
