@@ -130,6 +130,11 @@ export function clusterInfoFromKubeconfig(text: string): ClusterInfo {
 
 /** File discovery: the CA and endpoint come from a kubeconfig the operator put on the machine. */
 export function fileDiscovery(text: string, path: string): ClusterInfo & { token?: string } {
+  const unnamed = unnamedCluster(text);
+  if (unnamed) {
+    if (!unnamed.caPem) throw new Error(`discovery: ${path} has no certificate-authority-data for its unnamed cluster`);
+    return { server: unnamed.server, caPem: unnamed.caPem, kubeconfig: text };
+  }
   let kc;
   try {
     kc = parseKubeconfig(text);
@@ -138,4 +143,23 @@ export function fileDiscovery(text: string, path: string): ClusterInfo & { token
   }
   if (!kc.caPem) throw new Error(`discovery: ${path} has no certificate-authority-data for cluster "${kc.clusterName}"`);
   return { server: kc.server, caPem: kc.caPem, kubeconfig: text, ...(kc.token ? { token: kc.token } : {}) };
+}
+
+/**
+ * kubeadm's GetClusterFromKubeConfig prefers a cluster named "" over the current context's: that is the shape of
+ * cluster-info's kubeconfig, which users save as a discovery file (`kubectl -n kube-public get cm cluster-info`).
+ */
+function unnamedCluster(text: string): { server: string; caPem?: string } | undefined {
+  let raw: unknown;
+  try {
+    raw = yaml.load(text);
+  } catch {
+    return undefined;
+  }
+  const clusters = (raw as { clusters?: unknown } | null)?.clusters;
+  if (!Array.isArray(clusters)) return undefined;
+  const c = clusters.find((x): x is { name?: string; cluster?: { server?: unknown; 'certificate-authority-data'?: unknown } } => typeof x === 'object' && x !== null && (x as { name?: unknown }).name === '');
+  if (!c || typeof c.cluster?.server !== 'string') return undefined;
+  const ca = c.cluster['certificate-authority-data'];
+  return { server: c.cluster.server, ...(typeof ca === 'string' ? { caPem: Buffer.from(ca, 'base64').toString('utf8') } : {}) };
 }
