@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '../../apiserver/index.js';
 import { Client } from '../../runtime/client.js';
+import { createOrUpdate, loadManifests, waitForCRDsEstablished } from '../../runtime/install.js';
+import { repoRoot } from '../../lib/paths.js';
 import { LEASE_GVK, type Lease } from '../../runtime/leaderelection.js';
 import { eventually, httpGet } from './env.js';
 import { ensureDead, freePort, spawnClusterd, type Daemon } from './proc.js';
@@ -23,6 +25,10 @@ test('two `clusterd run --leader-elect`: one leads; after SIGKILL the other take
   const client = new Client(server.kubeConfig());
   const members: Member[] = [];
   try {
+    // With --kubeconfig the daemon installs nothing: like a real cluster, the CRDs are the operator's to apply.
+    const crds = loadManifests(join(repoRoot(), 'crds'));
+    await createOrUpdate(client, crds);
+    await waitForCRDsEstablished(client, crds.map((c) => c.metadata.name!), 30_000);
     for (let i = 0; i < 2; i++) {
       const [probe, metrics] = [await freePort(), await freePort()];
       const d = spawnClusterd(['run', '--leader-elect', '--kubeconfig', kubeconfig, '--metrics-bind-address', `127.0.0.1:${metrics}`, '--health-probe-bind-address', `127.0.0.1:${probe}`]);
