@@ -8,8 +8,10 @@ ESLINT := node_modules/.bin/eslint
 # Test files are discovered, so adding a test never means editing this file.
 TEST_FILES = $(shell find dist/test -name '*.test.js' 2>/dev/null | sort)
 TEST_CONCURRENCY ?= 2
+# A hung test fails instead of blocking CI: no single test may take longer than this.
+TEST_TIMEOUT_MS ?= 300000
 
-.PHONY: all deps build lint typecheck test test-only run bench generate verify-generated clean
+.PHONY: all deps build lint typecheck test test-only run bench generate clean
 
 all: build
 
@@ -34,11 +36,11 @@ generate: build
 	$(NODE) dist/api/generate-crds.js crds
 
 test: lint build
-	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) $(TEST_FILES)
+	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
 
 # Run the tests without lint, for a quick loop while developing.
 test-only: build
-	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) $(TEST_FILES)
+	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
 
 # The embedded default: own API server, in-memory provider, kubeconfig in .clusterd/kubeconfig.
 run: build
