@@ -4,6 +4,7 @@
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from './constants.js';
+import type { OwnerReference } from '../lib/kube.js';
 
 export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -55,14 +56,7 @@ export interface SecretObject {
   data: Record<string, string>;
 }
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type { OwnerReference } from '../lib/kube.js';
 
 /** RFC 3339 without fractional seconds, as Go's time.RFC3339 prints a UTC time. */
 export function rfc3339(d: Date): string {

@@ -1,38 +1,8 @@
 /** The object shapes and reconcile contracts of the runtime, named as in controller-runtime. */
 import type { Logger } from 'pino';
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  [field: string]: unknown;
-}
-
-/** Any Kubernetes object. Typed kinds (api/) extend this with their spec and status. */
-export interface KubeObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
+import type { KubeObject } from '../lib/kube.js';
+export type { KubeObject, ObjectMeta, OwnerReference } from '../lib/kube.js';
 
 export interface KubeList<T extends KubeObject = KubeObject> {
   apiVersion?: string;

@@ -4,36 +4,12 @@
  * revision, a watchable event stream) so that an etcd backend can implement it later; the memory and SQLite
  * backends here keep every object in memory and SQLite adds durability underneath.
  */
+import type { ObjectMeta } from '../../lib/kube.js';
 
 /** A stored Kubernetes object. Stored objects are shared and must be treated as immutable. */
 export type KObject = Record<string, unknown> & { metadata: ObjectMeta };
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  deletionGracePeriodSeconds?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-  managedFields?: unknown[];
-  [k: string]: unknown;
-}
+export type { ObjectMeta, OwnerReference } from '../../lib/kube.js';
 
 /** Where an object lives: `resource` is `<group>/<plural>` (`/namespaces` for the core group). */
 export interface ObjectKey {

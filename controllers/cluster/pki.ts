@@ -6,6 +6,7 @@
  */
 import { newPrivateKeyAsync, newSelfSignedCA, publicKeyPem, type CertAndKey } from '../../lib/pki.js';
 import { CLUSTER_SECRET_TYPE, secretNames, type PkiSecret } from './names.js';
+import type { OwnerReference } from '../../lib/kube.js';
 
 export interface SecretLike {
   apiVersion?: string;
@@ -16,14 +17,7 @@ export interface SecretLike {
   [k: string]: unknown;
 }
 
-export interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type OwnerRef = OwnerReference;
 
 /** The PEM pair a PKI Secret holds. For `sa`, certPem is the public key (PKIX PEM), as sa.pub. */
 export type ClusterPKI = Record<PkiSecret, CertAndKey>;
