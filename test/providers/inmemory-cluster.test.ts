@@ -2,7 +2,9 @@
  * A workload cluster built by hand on the in-memory provider (no controllers): one `init` control plane,
  * two `join --control-plane`, two workers, each from cloud-init user-data running the real agent. Then,
  * through the load-balanced endpoint with the admin kubeconfig, the real kubectl sees five Ready Nodes
- * with the right roles and versions and the approved worker CSRs; killing a member keeps the endpoint up.
+ * with the right roles and versions and the approved worker CSRs; kubeadm-certs vanishes when its short-lived
+ * proxy token expires; killing a member keeps the endpoint up. The user-data is bootstrap's renderCloudInit output,
+ * exactly what the Machine controller hands a provider.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,17 +13,16 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { caCertHash, generateClusterPKI, newBootstrapToken, newCertificateKey } from '../../bootstrap/index.js';
+import { caCertHash, generateClusterPKI, newBootstrapToken, newCertificateKey, renderCloudInit, type CloudInitInput } from '../../bootstrap/index.js';
 import { silentLogger } from '../../lib/logging.js';
 import { createInMemoryProvider } from '../../providers/inmemory/provider.js';
 import { Informer, KubeClient } from '../../providers/inmemory/kubeclient.js';
 import type { ClusterLike, MachineLike } from '../../providers/types.js';
-import { initUserData, joinUserData, type WorkloadSpec } from './fixtures.js';
 
 const run = promisify(execFile);
 const ip = (n: number): string => `127.42.0.${n}`;
 
-test('five machines from user-data form an HA cluster that kubectl sees through the endpoint', { timeout: 120_000 }, async (t) => {
+test('five machines from user-data form an HA cluster that kubectl sees through the endpoint', { timeout: 180_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'inmemory-cluster-'));
   const provider = createInMemoryProvider({ dataDir: join(dir, 'inmemory'), logger: silentLogger() }, { leaseRenewMs: 1000 });
   const informers: Informer[] = [];
@@ -35,7 +36,15 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
   const infra = await provider.reconcileClusterInfrastructure({ cluster });
   assert.equal(infra.status, 'done');
   const pki = await generateClusterPKI();
-  const spec: WorkloadSpec = { pki, endpoint: `${ip(1)}:6443`, version: 'v1.30.2', token: newBootstrapToken(), caCertHash: caCertHash(pki.ca.certPem), certificateKey: newCertificateKey() };
+  const token = newBootstrapToken();
+  // Long enough for both control-plane joins to download the certificates, short enough to watch it expire.
+  const certificateTokenTTL = '40s';
+  const common: Omit<CloudInitInput, 'role' | 'nodeName'> = {
+    clusterName: 'workload', version: 'v1.30.2', controlPlaneEndpoint: { host: ip(1), port: 6443 }, bootstrapToken: token,
+    caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(),
+  };
+  const userData = (role: CloudInitInput['role'], nodeName: string, address: string): string =>
+    renderCloudInit({ ...common, role, nodeName, advertiseAddress: address, ...(role === 'init' ? { pki, certificateTokenTTL } : {}) });
   const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'ha', version: 'v1.30.2' } });
   const rootOf = (m: string): string => join(dir, 'inmemory/default/ha/machines', m);
   const until = async (what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
@@ -46,7 +55,7 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
     }
   };
 
-  await provider.createOrGetMachine({ cluster, machine: machine('cp-0'), userData: initUserData(spec, 'cp-0', ip(2)) });
+  await provider.createOrGetMachine({ cluster, machine: machine('cp-0'), userData: userData('init', 'cp-0', ip(2)) });
   const adminConf = join(rootOf('cp-0'), 'etc/kubernetes/admin.conf');
   await until('admin.conf', () => existsSync(adminConf));
   const kubectl = async (...args: string[]): Promise<string> => (await run('kubectl', ['--kubeconfig', adminConf, ...args])).stdout;
@@ -56,7 +65,7 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
   // groups on create); fill them in as it would for this bootstrap token, so the approver can decide.
   const admin = KubeClient.fromKubeconfig((await import('node:fs')).readFileSync(adminConf, 'utf8'));
   t.after(() => admin.close());
-  const tokenId = spec.token.split('.')[0]!;
+  const tokenId = token.split('.')[0]!;
   const csrs = new Informer(admin, '/apis/certificates.k8s.io/v1/certificatesigningrequests', {
     onUpsert: (o) => {
       const s = o.spec as { username?: string; groups?: string[] };
@@ -69,11 +78,16 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
   informers.push(csrs);
   csrs.start();
 
-  await provider.createOrGetMachine({ cluster, machine: machine('cp-1'), userData: joinUserData(spec, 'cp-1', ip(3), true) });
-  await until('cp-1 Ready', async () => (await kubectl('get', 'node', 'cp-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')) === 'True');
-  await provider.createOrGetMachine({ cluster, machine: machine('cp-2'), userData: joinUserData(spec, 'cp-2', ip(4), true) });
-  await provider.createOrGetMachine({ cluster, machine: machine('w-0'), userData: joinUserData(spec, 'w-0', ip(5), false) });
-  await provider.createOrGetMachine({ cluster, machine: machine('w-1'), userData: joinUserData(spec, 'w-1', ip(6), false) });
+  let certsOwner = '';
+  await until('kubeadm-certs uploaded', async () => {
+    certsOwner = (await kubectl('-n', 'kube-system', 'get', 'secret', 'kubeadm-certs', '-o', 'jsonpath={.metadata.ownerReferences[0].name}')).trim();
+    return certsOwner !== '';
+  });
+  assert.match(certsOwner, /^bootstrap-token-[a-z0-9]{6}$/);
+  await provider.createOrGetMachine({ cluster, machine: machine('cp-1'), userData: userData('join-control-plane', 'cp-1', ip(3)) });
+  await provider.createOrGetMachine({ cluster, machine: machine('cp-2'), userData: userData('join-control-plane', 'cp-2', ip(4)) });
+  await provider.createOrGetMachine({ cluster, machine: machine('w-0'), userData: userData('join-worker', 'w-0', ip(5)) });
+  await provider.createOrGetMachine({ cluster, machine: machine('w-1'), userData: userData('join-worker', 'w-1', ip(6)) });
 
   await until('five Ready nodes', async () => (await kubectl('get', 'nodes', '--no-headers')).split('\n').filter((l) => /\sReady\s/.test(l)).length === 5);
   const rows = (await kubectl('get', 'nodes', '--no-headers')).trim().split('\n').map((l) => l.split(/\s+/));
@@ -88,6 +102,13 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
     assert.ok(csrTable.split('\n').some((l) => l.includes('kubernetes.io/kube-apiserver-client-kubelet') && l.includes('Approved,Issued')), `no approved kubelet CSR for ${n}:\n${csrTable}`);
   }
   assert.ok(csrTable.split('\n').filter((l) => l.includes('Approved,Issued')).length >= 2);
+
+  // The token cleaner deletes the expired proxy token, and kubeadm-certs with it; the join token stays.
+  const secrets = async (): Promise<string> => kubectl('-n', 'kube-system', 'get', 'secrets', '-o', 'name');
+  await until('the proxy token and kubeadm-certs to expire', async () => !(await secrets()).includes('secret/kubeadm-certs'), 60_000);
+  const left = await secrets();
+  assert.ok(!left.includes(`secret/${certsOwner}`), 'the expired proxy token is deleted');
+  assert.ok(left.includes(`secret/bootstrap-token-${tokenId}`), 'the join token (24h) is not');
 
   // Three API servers behind the load balancer; kill the one on cp-0 and the endpoint still answers.
   const sim = (await provider.simulatedCluster('default', 'ha'))!;
