@@ -26,18 +26,18 @@ test('defaults are filled on a copy; the input is not touched', () => {
   assert.deepEqual(input, { failureRate: 0.5 });
 });
 
-test('range, type, pattern and unknown fields are each named', () => {
+test('range, type, pattern and unknown fields are each named, in kube-apiserver\'s words', () => {
   const { errors } = validateAgainstSchema(schema, { failureRate: 2, count: 1.5, addressRange: '10.0.0.0/8', colour: 'red' }, 'spec.infrastructure.config');
   assert.deepEqual(errors.map(formatFieldError).sort(), [
-    "spec.infrastructure.config.addressRange: Invalid value: \"10.0.0.0/8\": should match '^127\\.'",
+    "spec.infrastructure.config.addressRange: Invalid value: \"10.0.0.0/8\": spec.infrastructure.config.addressRange in body should match '^127\\.'",
     'spec.infrastructure.config.colour: Forbidden: field not declared in schema',
-    'spec.infrastructure.config.count: Invalid value: 1.5: spec.infrastructure.config.count in body must be of type integer: "number"',
-    'spec.infrastructure.config.failureRate: Invalid value: 2: should be less than or equal to 1',
+    'spec.infrastructure.config.count: Invalid value: "number": spec.infrastructure.config.count in body must be of type integer: "number"',
+    'spec.infrastructure.config.failureRate: Invalid value: 2: spec.infrastructure.config.failureRate in body should be less than or equal to 1',
   ]);
 });
 
 test('a config that is not an object is an error, not a crash', () => {
   const { errors } = validateAgainstSchema(schema, 'small', 'spec.infrastructure.config');
   assert.equal(errors.length, 1);
-  assert.match(formatFieldError(errors[0]!), /^spec\.infrastructure\.config: Invalid value: "small": .*must be of type object/);
+  assert.match(formatFieldError(errors[0]!), /^spec\.infrastructure\.config: Invalid value: "string": spec\.infrastructure\.config in body must be of type object: "string"$/);
 });
