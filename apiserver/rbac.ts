@@ -134,6 +134,23 @@ export function bootstrapPolicy(): KObject[] {
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'delete', 'get', 'patch', 'update'] },
       { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] },
     ]),
+    // kube-controller-manager, for the controllers kubeadm relies on (CSR approving and signing, bootstrap signer,
+    // token cleaner). Real clusters run each controller under its own service account with a system:controller:*
+    // role (--use-service-account-credentials); one role for the manager's own identity is the simplification.
+    clusterRole('system:kube-controller-manager', [
+      // as kube-apiserver's policy: list/watch of everything (garbage collector, quota), get where controllers need it
+      { apiGroups: ['*'], resources: ['*'], verbs: ['list', 'watch'] },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'], verbs: ['get'] },
+      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: READ },
+      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/approval', 'certificatesigningrequests/status'], verbs: ['update', 'patch'] },
+      { apiGroups: ['certificates.k8s.io'], resources: ['signers'], verbs: ['approve', 'sign'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: [...READ, 'delete'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: [...READ, 'update', 'patch'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]),
+    clusterRoleBinding('system:kube-controller-manager', 'system:kube-controller-manager', [{ kind: 'User', name: 'system:kube-controller-manager' }]),
     clusterRoleBinding('cluster-admin', 'cluster-admin', [group('system:masters')]),
     clusterRoleBinding('system:discovery', 'system:discovery', [group('system:authenticated')]),
     clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),

@@ -7,12 +7,12 @@
  * a candidate, and exactly one (the oldest still running) acts; when it stops, the next one takes over.
  * All candidates live in this process, so this gives what the Lease-based election gives a real cluster.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/logging.js';
 import { openStorage, startApiServer, type ApiServerHandle, type Storage } from './deps.js';
 import { ControllerManager } from './controller-manager.js';
-import { ApiError, KubeClient } from './kubeclient.js';
+import { KubeClient } from './kubeclient.js';
 import { LoadBalancer } from './lb.js';
 import type { SimMachine } from './machine.js';
 import type { PodHost } from './kubelet.js';
@@ -150,7 +150,7 @@ export class SimCluster implements PodHost {
     const signingCA = { certPem: readFlagFile(root, f, 'cluster-signing-cert-file'), keyPem: readFlagFile(root, f, 'cluster-signing-key-file') };
     const days = f.get('cluster-signing-duration');
     const create = async (): Promise<ControllerManager> => new ControllerManager({
-      client: await this.kcmClient(kubeconfig, join(root, 'etc/kubernetes/admin.conf')),
+      client: this.kcmClient(kubeconfig),
       signingCA,
       signingDurationDays: days ? Math.max(1, Math.round(parseDurationHours(days) / 24)) : undefined,
       logger: this.logger.child({ component: 'kube-controller-manager', machine }),
@@ -160,24 +160,9 @@ export class SimCluster implements PodHost {
     this.electKcm();
   }
 
-  /**
-   * The controller-manager's client, with its own identity (controller-manager.conf). When the API
-   * server's RBAC policy has no grants for system:kube-controller-manager, it falls back to the
-   * machine's admin.conf rather than leaving CSRs unapproved, and says so.
-   */
-  private async kcmClient(kubeconfig: string, adminConf: string): Promise<KubeClient> {
-    const own = KubeClient.fromKubeconfig(kubeconfig, { maxSockets: 8 });
-    try {
-      await own.get('/apis/certificates.k8s.io/v1/certificatesigningrequests?limit=1');
-      return own;
-    } catch (err) {
-      own.close();
-      if (err instanceof ApiError && err.code === 403 && existsSync(adminConf)) {
-        this.logger.warn('system:kube-controller-manager is not authorized to list CSRs; the simulated controller-manager uses admin.conf');
-        return KubeClient.fromKubeconfig(readFileSync(adminConf, 'utf8'), { maxSockets: 8 });
-      }
-      throw err;
-    }
+  /** The controller-manager's client, with its own identity (controller-manager.conf), as the real one runs. */
+  private kcmClient(kubeconfig: string): KubeClient {
+    return KubeClient.fromKubeconfig(kubeconfig, { maxSockets: 8 });
   }
 
   private removeKcmCandidate(machine: string): void {
