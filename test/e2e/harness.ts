@@ -1,16 +1,24 @@
 /**
  * End-to-end harness: a real `clusterd run` (embedded API server, in-memory provider) in a temp data dir,
  * driven with the real kubectl, which can be SIGKILLed and restarted on the same data dir (scenario 6).
+ * Each harness owns a loopback address range, so two e2e files can run side by side.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CustomObjectsApi, KubeConfig, makeInformer, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import type { Machine } from '../../api/v1alpha1/index.js';
 import { cliPath, repoRoot } from '../../lib/paths.js';
 
 const run = promisify(execFile);
+
+/** What kubectl says when nothing is listening, or the connection was cut mid-request. */
+const DOWN = /connection refused|Unable to connect|EOF|connection reset|i\/o timeout|Client\.Timeout|context deadline|unexpected end|http2|ECONNREFUSED|ECONNRESET|socket hang up|not found in.*watch|an error on the server/i;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,6 +31,11 @@ async function freePort(): Promise<number> {
   });
 }
 
+export interface E2EOptions {
+  /** Loopback CIDR for the in-memory provider's machines and load balancer (unique per test file). */
+  addressRange: string;
+}
+
 export class E2E {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'clusterd-e2e-'));
   readonly kubeconfig = join(this.dataDir, 'kubeconfig');
@@ -30,6 +43,19 @@ export class E2E {
   private exited?: Promise<void>;
   private out = '';
   private port = 0;
+  private workloadFiles = new Map<string, string>();
+  readonly addressRange: string;
+  /** Daemon starts, including restarts after a kill. */
+  starts = 0;
+  /**
+   * Scenario 6: the daemon (and with it every simulated machine and load balancer) may be down at any
+   * moment, so kubectl calls that fail to connect are retried for up to this long.
+   */
+  retryWhileDownMs = 0;
+
+  constructor(opts: E2EOptions) {
+    this.addressRange = opts.addressRange;
+  }
 
   /** Starts (or restarts) the daemon on the same data dir and API server port. */
   async start(): Promise<void> {
@@ -39,8 +65,9 @@ export class E2E {
       env: { ...process.env, KUBECONFIG: '', CLUSTERD_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.starts++;
+    child.stdout!.on('data', (d: Buffer) => (this.out = (this.out + d.toString()).slice(-200_000)));
+    child.stderr!.on('data', (d: Buffer) => (this.out = (this.out + d.toString()).slice(-200_000)));
     this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
     this.child = child;
     await this.until('the API server answers', async () => existsSync(this.kubeconfig) && (await this.kubectl('get', 'crd', '-o', 'name')).includes('clusters.clusterd.dev'), 60_000);
@@ -59,26 +86,80 @@ export class E2E {
   }
 
   async kubectl(...args: string[]): Promise<string> {
-    return (await run('kubectl', ['--kubeconfig', this.kubeconfig, ...args], { maxBuffer: 32 * 1024 * 1024 })).stdout;
+    return this.retrying(async () => (await run('kubectl', ['--kubeconfig', this.kubeconfig, '--request-timeout=20s', ...args], { maxBuffer: 32 * 1024 * 1024 })).stdout);
+  }
+
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    const end = Date.now() + this.retryWhileDownMs;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        const text = `${(err as { stderr?: string }).stderr ?? ''} ${(err as Error).message}`;
+        if (Date.now() > end || !DOWN.test(text)) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  async json<T>(...args: string[]): Promise<T> {
+    return JSON.parse(await this.kubectl(...args, '-o', 'json')) as T;
+  }
+
+  /** The workload cluster's admin kubeconfig file, from `clusterd get kubeconfig NAME` (fetched once). */
+  async workloadKubeconfig(cluster: string, refresh = false): Promise<string> {
+    const known = this.workloadFiles.get(cluster);
+    if (known && !refresh) return known;
+    const { stdout } = await this.retrying(() => run(process.execPath, [cliPath(), 'get', 'kubeconfig', cluster, '--kubeconfig', this.kubeconfig]));
+    const file = join(this.dataDir, `${cluster}.kubeconfig`);
+    writeFileSync(file, stdout, { mode: 0o600 });
+    this.workloadFiles.set(cluster, file);
+    return file;
   }
 
   /** kubectl against a workload cluster, with `clusterd get kubeconfig NAME`. */
   async workloadKubectl(cluster: string, ...args: string[]): Promise<string> {
-    const { stdout } = await run(process.execPath, [cliPath(), 'get', 'kubeconfig', cluster, '--kubeconfig', this.kubeconfig]);
-    const file = join(this.dataDir, `${cluster}.kubeconfig`);
-    writeFileSync(file, stdout, { mode: 0o600 });
-    return (await run('kubectl', ['--kubeconfig', file, ...args])).stdout;
+    const file = await this.workloadKubeconfig(cluster);
+    return this.retrying(async () => (await run('kubectl', ['--kubeconfig', file, '--request-timeout=20s', ...args], { maxBuffer: 32 * 1024 * 1024 })).stdout);
   }
 
+  /** Applies an example manifest with this harness's address range filled into every in-memory cluster. */
   async apply(file: string): Promise<void> {
-    await this.kubectl('apply', '-f', join(repoRoot(), file));
+    const docs = yaml.loadAll(readFileSync(join(repoRoot(), file), 'utf8')) as Array<{ kind?: string; spec?: { infrastructure?: { config?: Record<string, unknown> } } }>;
+    for (const d of docs) {
+      if (d?.kind === 'Cluster' && d.spec?.infrastructure) d.spec.infrastructure.config = { ...d.spec.infrastructure.config, addressRange: this.addressRange };
+    }
+    const out = join(this.dataDir, `applied-${file.replace(/[^a-z0-9.]/gi, '_')}`);
+    writeFileSync(out, docs.map((d) => yaml.dump(d)).join('---\n'));
+    await this.kubectl('apply', '-f', out);
   }
 
   async jsonpath(args: string[], path: string): Promise<string> {
     return this.kubectl(...args, '-o', `jsonpath=${path}`);
   }
 
-  async until(what: string, fn: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
+  /** `kubectl wait --for=jsonpath=...`: a watch, not a poll. */
+  async waitFor(resource: string, jsonpath: string, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const left = Math.max(1, Math.ceil((end - Date.now()) / 1000));
+      try {
+        await run('kubectl', ['--kubeconfig', this.kubeconfig, 'wait', resource, `--for=jsonpath=${jsonpath}`, `--timeout=${left}s`]);
+        return;
+      } catch (err) {
+        const text = `${(err as { stderr?: string }).stderr ?? ''} ${(err as Error).message}`;
+        // A watch cut by a killed daemon is picked up again; anything else (a timeout) is the answer.
+        if (Date.now() < end && this.retryWhileDownMs > 0 && DOWN.test(text)) {
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
+        throw new Error(`${resource} never reached ${jsonpath}: ${text}\n--- daemon output (tail) ---\n${this.out.slice(-4000)}`);
+      }
+    }
+  }
+
+  /** Polls fn (errors count as "not yet", so it rides out a restarting daemon) until it holds. */
+  async until(what: string, fn: () => Promise<boolean>, timeoutMs = 90_000, everyMs = 500): Promise<void> {
     const end = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
@@ -88,17 +169,113 @@ export class E2E {
         last = err instanceof Error ? err.message : String(err);
       }
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}\n--- daemon output (tail) ---\n${this.out.slice(-4000)}`);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   }
 
+  /** The in-memory provider's machine records for a cluster: what "exists in the cloud". */
+  providerMachines(cluster: string, ns = 'default'): string[] {
+    const dir = join(this.dataDir, 'inmemory', ns, cluster, 'instances');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+  }
+
+  providerClusterExists(cluster: string, ns = 'default'): boolean {
+    return existsSync(join(this.dataDir, 'inmemory', ns, cluster));
+  }
+
+  /** A list+watch of Machines in the management cluster; every event goes to onEvent. */
+  async watchMachines(onEvent: (machines: Machine[], changed: Machine, type: string) => void): Promise<{ stop(): Promise<void> }> {
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.kubeconfig);
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const list = async (): Promise<KubernetesListObject<KubernetesObject>> =>
+      (await api.listNamespacedCustomObject({ group: 'clusterd.dev', version: 'v1alpha1', namespace: 'default', plural: 'machines' })) as KubernetesListObject<KubernetesObject>;
+    const inf = makeInformer<KubernetesObject>(kc, '/apis/clusterd.dev/v1alpha1/namespaces/default/machines', list);
+    for (const verb of ['add', 'update', 'delete'] as const) inf.on(verb, (m) => onEvent([...inf.list()] as unknown as Machine[], m as unknown as Machine, verb));
+    // The daemon outlives every watch in these tests; a dropped watch is re-established until stopped.
+    let stopped = false;
+    inf.on('error', () => setTimeout(() => void (stopped || inf.start().catch(() => undefined)), 200));
+    await inf.start();
+    return { stop: async () => { stopped = true; await inf.stop(); } };
+  }
+
+  /** Kills the daemon and removes the data dir (kept when E2E_KEEP is set, for a post-mortem). */
   async close(): Promise<void> {
     await this.kill();
-    rmSync(this.dataDir, { recursive: true, force: true });
+    if (process.env.E2E_KEEP) process.stderr.write(`e2e: kept ${this.dataDir}\n`);
+    else rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
 
 /** Rows of `kubectl get nodes --no-headers` whose STATUS is Ready. */
 export function countReady(table: string): number {
   return table.split('\n').filter((l) => /\sReady\s/.test(l)).length;
+}
+
+/**
+ * Probes a workload cluster's endpoint (GET /version over a fresh TLS connection each time, as a new
+ * kubectl would) every intervalMs until stopped; counts failures with their reasons.
+ */
+export class EndpointProber {
+  ok = 0;
+  readonly failures: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private inflight?: Promise<void>;
+
+  private constructor(private readonly server: URL, private readonly tls: { ca: Buffer; cert: Buffer; key: Buffer }) {}
+
+  static fromKubeconfig(file: string): EndpointProber {
+    const kc = new KubeConfig();
+    kc.loadFromFile(file);
+    const cluster = kc.getCurrentCluster();
+    const user = kc.getCurrentUser();
+    if (!cluster?.caData || !user?.certData || !user.keyData) throw new Error(`${file}: expected embedded CA and client certificate data`);
+    const b = (s: string): Buffer => Buffer.from(s, 'base64');
+    return new EndpointProber(new URL(cluster.server), { ca: b(cluster.caData), cert: b(user.certData), key: b(user.keyData) });
+  }
+
+  start(intervalMs = 250): void {
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.inflight = this.probe().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, intervalMs);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inflight;
+  }
+
+  private probe(): Promise<void> {
+    return new Promise((resolve) => {
+      const started = new Date().toISOString();
+      const req = request({
+        host: this.server.hostname, port: this.server.port || 443, path: '/version', method: 'GET', agent: false,
+        ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, timeout: 5000,
+      }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) this.ok++;
+          else this.failures.push(`${started} HTTP ${res.statusCode}`);
+          resolve();
+        });
+        res.on('error', (err) => {
+          this.failures.push(`${started} ${err.message}`);
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout after 5s')));
+      req.on('error', (err) => {
+        this.failures.push(`${started} ${err.message}`);
+        resolve();
+      });
+      req.end();
+    });
+  }
 }

@@ -1,38 +1,230 @@
 /**
- * The issue's "Done when" scenarios as functions over the harness, so each test file (and the kill/restart
- * scenario 6) composes them. Scenario 1 first: quickstart converges.
+ * The issue's "Done when" scenarios as functions over the harness, so the ordinary e2e file and the
+ * kill/restart file (scenario 6) compose the same steps. Waits are bounded; assertions check the world.
  */
 import assert from 'node:assert/strict';
-import { countReady, type E2E } from './harness.js';
+import type { Machine, MachineSet } from '../../api/v1alpha1/index.js';
+import { Labels } from '../../api/v1alpha1/index.js';
+import { EndpointProber, type E2E } from './harness.js';
+
+interface List<T> {
+  items: T[];
+}
+interface Node {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: { providerID?: string };
+  status?: { conditions?: Array<{ type: string; status: string }>; nodeInfo?: { kubeletVersion?: string } };
+}
+interface CSR {
+  metadata: { name: string };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+const CP_ROLE = 'node-role.kubernetes.io/control-plane';
+const nodeReady = (n: Node): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const isCP = (m: Machine): boolean => m.metadata.labels?.[Labels.controlPlane] !== undefined;
+const deleting = (m: Machine): boolean => Boolean(m.metadata.deletionTimestamp);
+const machineReady = (m: Machine): boolean => {
+  if (deleting(m)) return false;
+  const ready = m.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready ? ready.status === 'True' : m.status?.phase === 'Running' && Boolean(m.status.nodeRef);
+};
+
+export async function machines(e: E2E): Promise<Machine[]> {
+  return (await e.json<List<Machine>>('get', 'ma', '-l', `${Labels.clusterName}=demo`)).items;
+}
+
+export async function nodes(e: E2E): Promise<Node[]> {
+  return (await JSON.parse(await e.workloadKubectl('demo', 'get', 'nodes', '-o', 'json')) as List<Node>).items;
+}
+
+/**
+ * The world is settled: cp control-plane and workers worker Machines, all Running; provider machines =
+ * Machines = Ready Nodes (by name and providerID); every MachineSet has exactly its replicas.
+ * Returns undefined when it holds, else what is still off (so callers can poll on it).
+ */
+export async function unsettled(e: E2E, cp: number, workers: number): Promise<string | undefined> {
+  const ms = await machines(e);
+  if (ms.some(deleting)) return `machines still deleting: ${ms.filter(deleting).map((m) => m.metadata.name).join(',')}`;
+  const cps = ms.filter(isCP).length;
+  if (cps !== cp || ms.length - cps !== workers) return `${cps} control-plane and ${ms.length - cps} worker Machines, want ${cp} and ${workers}`;
+  const notRunning = ms.filter((m) => m.status?.phase !== 'Running' || !m.status.nodeRef);
+  if (notRunning.length > 0) return `not Running yet: ${notRunning.map((m) => `${m.metadata.name}=${m.status?.phase}`).join(',')}`;
+  const names = ms.map((m) => m.metadata.name!).sort();
+  const provider = e.providerMachines('demo');
+  if (provider.join() !== names.join()) return `provider machines [${provider.join()}] != Machines [${names.join()}]`;
+  const ns = await nodes(e);
+  const nodeIDs = ns.map((n) => n.spec?.providerID ?? '').sort();
+  const machineIDs = ms.map((m) => m.spec.providerID ?? '').sort();
+  if (nodeIDs.join() !== machineIDs.join()) return `Node providerIDs [${nodeIDs.join()}] != Machine providerIDs [${machineIDs.join()}]`;
+  if (!ns.every(nodeReady)) return `Nodes not Ready: ${ns.filter((n) => !nodeReady(n)).map((n) => n.metadata.name).join(',')}`;
+  for (const set of (await e.json<List<MachineSet>>('get', 'ms', '-l', `${Labels.clusterName}=demo`)).items) {
+    const owned = ms.filter((m) => m.metadata.labels?.[Labels.setName] === set.metadata.name).length;
+    if (owned !== (set.spec.replicas ?? 1)) return `MachineSet ${set.metadata.name} has ${owned} Machines for ${set.spec.replicas} replicas`;
+  }
+  return undefined;
+}
+
+export async function settles(e: E2E, cp: number, workers: number, timeoutMs: number): Promise<void> {
+  let why: string | undefined;
+  await e.until(`${cp}+${workers} machines settled`, async () => {
+    why = await unsettled(e, cp, workers);
+    return why === undefined;
+  }, timeoutMs, 1000).catch((err: Error) => {
+    throw new Error(`${why ?? ''}\n${err.message}`);
+  });
+}
 
 /** 1. quickstart: demo Provisioned with 3/3 control plane, demo-workers 3/3 ready, six Ready nodes. */
 export async function quickstartConverges(e: E2E, timeoutMs = 120_000): Promise<void> {
   await e.apply('examples/quickstart.yaml');
   await e.until('demo Provisioned 3/3', async () =>
-    (await e.jsonpath(['get', 'cl', 'demo'], '{.status.phase} {.status.controlPlane.summary}')) === 'Provisioned 3/3', timeoutMs);
+    (await e.jsonpath(['get', 'cl', 'demo'], '{.status.phase} {.status.controlPlane.summary}')) === 'Provisioned 3/3', timeoutMs, 1000);
   await e.until('demo-workers 3/3 ready', async () =>
-    (await e.jsonpath(['get', 'md', 'demo-workers'], '{.status.readyReplicas}')) === '3', timeoutMs);
-  await e.until('six Ready nodes', async () => countReady(await e.workloadKubectl('demo', 'get', 'nodes', '--no-headers')) === 6, timeoutMs);
-  const cl = await e.kubectl('get', 'cl', 'demo');
-  assert.match(cl, /demo\s+Provisioned\s+3\/3/);
+    (await e.jsonpath(['get', 'md', 'demo-workers'], '{.status.readyReplicas}')) === '3', timeoutMs, 1000);
+  await settles(e, 3, 3, timeoutMs);
+}
+
+/** Scenario 1's checks of what users see: printer columns, node roles and versions, approved CSRs. */
+export async function quickstartLooksRight(e: E2E): Promise<void> {
+  const table = await e.kubectl('get', 'cl,md');
+  assert.match(table, /NAME\s+PHASE\s+CONTROL PLANE\s+VERSION\s+ENDPOINT/);
+  assert.match(table, /cluster\.clusterd\.dev\/demo\s+Provisioned\s+3\/3\s+v1\.30\.2\s+127\.\d+\.\d+\.\d+\s/);
+  assert.match(table, /machinedeployment\.clusterd\.dev\/demo-workers\s+demo\s+3\s+3\s+3\s+(0|<none>)?\s*\S+\s+\S+\s+v1\.30\.2/);
+  const ns = await nodes(e);
+  assert.equal(ns.length, 6);
+  assert.ok(ns.every(nodeReady), 'all six nodes Ready');
+  assert.equal(ns.filter((n) => n.metadata.labels?.[CP_ROLE] !== undefined).length, 3, 'three control-plane nodes');
+  assert.deepEqual([...new Set(ns.map((n) => n.status?.nodeInfo?.kubeletVersion))], ['v1.30.2']);
+  assert.match(await e.workloadKubectl('demo', 'get', 'nodes'), /control-plane\s+\S+\s+v1\.30\.2/);
+  const csrs = (JSON.parse(await e.workloadKubectl('demo', 'get', 'csr', '-o', 'json')) as List<CSR>).items;
+  assert.ok(csrs.length >= 6, `a kubelet CSR per node, got ${csrs.length}`);
+  for (const c of csrs) assert.ok(c.status?.conditions?.some((x) => x.type === 'Approved' && x.status === 'True'), `CSR ${c.metadata.name} approved`);
+}
+
+/** 2. Scale the workers to 10 then 2 with deletePolicy Oldest: the two survivors are the newest Machines. */
+export async function scaleWorkers(e: E2E, timeoutMs = 150_000): Promise<void> {
+  await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', '{"spec":{"strategy":{"rollingUpdate":{"deletePolicy":"Oldest"}}}}');
+  await e.until('MachineSet deletePolicy Oldest', async () =>
+    (await e.jsonpath(['get', 'ms', '-l', `${Labels.deploymentName}=demo-workers`], '{.items[*].spec.deletePolicy}')) === 'Oldest', 30_000);
+  await e.kubectl('scale', 'md', 'demo-workers', '--replicas=10');
+  await settles(e, 3, 10, timeoutMs);
+  await e.waitFor('md/demo-workers', '{.status.readyReplicas}=10', 30_000);
+  const before = (await machines(e)).filter((m) => !isCP(m));
+  await e.kubectl('scale', 'md', 'demo-workers', '--replicas=2');
+  await settles(e, 3, 2, timeoutMs);
+  await e.waitFor('md/demo-workers', '{.status.replicas}=2', 30_000);
+  const kept = new Set((await machines(e)).filter((m) => !isCP(m)).map((m) => m.metadata.name));
+  assert.equal(kept.size, 2);
+  const created = (m: Machine): number => Date.parse(m.metadata.creationTimestamp!);
+  const newestGone = Math.max(...before.filter((m) => !kept.has(m.metadata.name)).map(created));
+  for (const m of before.filter((x) => kept.has(x.metadata.name))) {
+    assert.ok(created(m) >= newestGone, `Oldest policy: kept ${m.metadata.name} (${m.metadata.creationTimestamp}) is not older than any deleted Machine`);
+  }
 }
 
 /** 4. A standalone worker Machine joins and goes Running; deleting it removes its Node and provider machine. */
-export async function standaloneWorker(e: E2E, timeoutMs = 90_000): Promise<void> {
+export async function standaloneWorker(e: E2E, timeoutMs = 90_000, workers = 2): Promise<void> {
   await e.apply('examples/worker-machine.yaml');
   await e.until('demo-extra-worker Running', async () =>
-    (await e.jsonpath(['get', 'ma', 'demo-extra-worker'], '{.status.phase}')) === 'Running', timeoutMs);
+    (await e.jsonpath(['get', 'ma', 'demo-extra-worker'], '{.status.phase}')) === 'Running', timeoutMs, 1000);
+  await settles(e, 3, workers + 1, timeoutMs);
   const node = await e.jsonpath(['get', 'ma', 'demo-extra-worker'], '{.status.nodeRef.name}');
   assert.ok(node, 'nodeRef set');
   assert.match(await e.workloadKubectl('demo', 'get', 'node', node, '-L', 'pool'), /standalone/);
-  await e.kubectl('delete', 'ma', 'demo-extra-worker', '--wait=true', '--timeout=90s');
-  await e.until('node gone', async () => !(await e.workloadKubectl('demo', 'get', 'nodes', '-o', 'name')).includes(`node/${node}`), timeoutMs);
+  assert.ok(e.providerMachines('demo').includes('demo-extra-worker'), 'provider machine exists');
+  await e.until('demo-extra-worker deleted', async () => {
+    await e.kubectl('delete', 'ma', 'demo-extra-worker', '--ignore-not-found', '--wait=true', '--timeout=60s');
+    return true;
+  }, timeoutMs, 1000);
+  assert.ok(!(await e.workloadKubectl('demo', 'get', 'nodes', '-o', 'name')).includes(`node/${node}`), 'its Node is gone');
+  assert.ok(!e.providerMachines('demo').includes('demo-extra-worker'), 'its provider machine is gone');
+  await settles(e, 3, workers, timeoutMs);
+}
+
+export interface InvariantLog {
+  events: number;
+  violations: string[];
+}
+
+/**
+ * 3. Control-plane bump to v1.31.0 then the workers, invariants checked on every Machine watch event and
+ * the endpoint probed every 250 ms; then a worker bump to v1.33.0 is held with a clear condition.
+ * withInvariants=false (the kill/restart run) skips the watch and the prober: a killed daemon takes the
+ * simulated machines and their load balancer down with it.
+ */
+export async function upgrade(e: E2E, timeoutMs = 180_000, withInvariants = true, workers = 2): Promise<{ cp: InvariantLog; md: InvariantLog; probes?: EndpointProber }> {
+  const cpLog: InvariantLog = { events: 0, violations: [] };
+  const mdLog: InvariantLog = { events: 0, violations: [] };
+  const CP_REPLICAS = 3;
+  const maxSurge = 1;
+  const maxUnavailable = 0;
+  let phase: 'cp' | 'md' | 'idle' = 'cp';
+  const informer = withInvariants
+    ? await e.watchMachines((all) => {
+      const ms = all.filter((m) => m.metadata.labels?.[Labels.clusterName] === 'demo');
+      if (phase === 'cp') {
+        cpLog.events++;
+        const ready = ms.filter((m) => isCP(m) && machineReady(m)).length;
+        if (ready < CP_REPLICAS - 1) {
+          const state = ms.filter(isCP).map((m) => `${m.metadata.name}:${m.status?.phase}:ready=${m.status?.conditions?.find((c) => c.type === 'Ready')?.status}/${m.status?.conditions?.find((c) => c.type === 'Ready')?.reason}${deleting(m) ? ':deleting' : ''}`);
+          cpLog.violations.push(`${new Date().toISOString()} only ${ready} control-plane Machines Ready: ${state.join(' ')}`);
+        }
+      } else if (phase === 'md') {
+        mdLog.events++;
+        const w = ms.filter((m) => m.metadata.labels?.[Labels.deploymentName] === 'demo-workers' && !deleting(m));
+        const available = w.filter(machineReady).length;
+        if (w.length > workers + maxSurge) mdLog.violations.push(`${new Date().toISOString()} ${w.length} worker Machines > ${workers}+${maxSurge}`);
+        if (available < workers - maxUnavailable) mdLog.violations.push(`${new Date().toISOString()} ${available} available < ${workers}-${maxUnavailable}`);
+      }
+    })
+    : undefined;
+  const probes = withInvariants ? EndpointProber.fromKubeconfig(await e.workloadKubeconfig('demo')) : undefined;
+  probes?.start(250);
+  try {
+    await e.kubectl('patch', 'cl', 'demo', '--type=merge', '-p', '{"spec":{"controlPlane":{"version":"v1.31.0"}}}');
+    await e.until('control plane at v1.31.0', async () => {
+      const ms = await machines(e);
+      const cps = ms.filter(isCP);
+      return cps.length === CP_REPLICAS && cps.every((m) => m.spec.version === 'v1.31.0' && machineReady(m)) &&
+        (await e.jsonpath(['get', 'cl', 'demo'], '{.status.controlPlane.version} {.status.controlPlane.summary}')) === 'v1.31.0 3/3';
+    }, timeoutMs, 1000);
+    await settles(e, CP_REPLICAS, workers, timeoutMs);
+    await probes?.stop();
+    phase = 'md';
+    await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', '{"spec":{"template":{"spec":{"version":"v1.31.0"}}}}');
+    await e.until('workers at v1.31.0', async () => {
+      const w = (await machines(e)).filter((m) => !isCP(m));
+      return w.length === workers && w.every((m) => m.spec.version === 'v1.31.0' && machineReady(m));
+    }, timeoutMs, 1000);
+    await settles(e, CP_REPLICAS, workers, timeoutMs);
+    phase = 'idle';
+    const versions = (await nodes(e)).map((n) => n.status?.nodeInfo?.kubeletVersion);
+    assert.deepEqual([...new Set(versions)], ['v1.31.0'], 'every node reports v1.31.0');
+
+    // Workers newer than the control plane: held, with a condition that says why.
+    await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', '{"spec":{"template":{"spec":{"version":"v1.33.0"}}}}');
+    await e.waitFor('md/demo-workers', '{.status.conditions[?(@.type=="VersionSkewOk")].reason}=ControlPlaneVersionBehind', 60_000);
+    assert.equal(await e.jsonpath(['get', 'md', 'demo-workers'], '{.status.conditions[?(@.type=="VersionSkewOk")].status}'), 'False');
+    assert.match(await e.jsonpath(['get', 'md', 'demo-workers'], '{.status.conditions[?(@.type=="VersionSkewOk")].message}'), /control plane/);
+    assert.equal(await unsettled(e, CP_REPLICAS, workers), undefined);
+    assert.ok((await machines(e)).every((m) => m.spec.version === 'v1.31.0'), 'no Machine at v1.33.0');
+  } finally {
+    await probes?.stop();
+    await informer?.stop();
+  }
+  return { cp: cpLog, md: mdLog, probes };
 }
 
 /** 5. Deleting the Cluster removes everything, with nothing left in the provider. */
 export async function deleteEverything(e: E2E, timeoutMs = 120_000): Promise<void> {
-  await e.kubectl('delete', 'cl', 'demo', '--wait=false');
-  await e.until('cluster gone', async () => (await e.kubectl('get', 'cl', '-o', 'name')).trim() === '', timeoutMs);
+  await e.until('delete issued', async () => {
+    await e.kubectl('delete', 'cl', 'demo', '--wait=false', '--ignore-not-found');
+    return true;
+  }, 30_000);
+  await e.until('cluster gone', async () => (await e.kubectl('get', 'cl', '-o', 'name')).trim() === '', timeoutMs, 1000);
   assert.equal((await e.kubectl('get', 'ma,ms,md', '-o', 'name')).trim(), '');
-  assert.doesNotMatch(await e.kubectl('get', 'secret', '-o', 'name'), /demo-/);
+  assert.doesNotMatch(await e.kubectl('get', 'secret', '-o', 'name'), /secret\/demo-/);
+  assert.deepEqual(e.providerMachines('demo'), []);
+  assert.equal(e.providerClusterExists('demo'), false, 'the provider removed the cluster');
 }
