@@ -192,11 +192,17 @@ export class E2E {
     const list = async (): Promise<KubernetesListObject<KubernetesObject>> =>
       (await api.listNamespacedCustomObject({ group: 'clusterd.dev', version: 'v1alpha1', namespace: 'default', plural: 'machines' })) as KubernetesListObject<KubernetesObject>;
     const inf = makeInformer<KubernetesObject>(kc, '/apis/clusterd.dev/v1alpha1/namespaces/default/machines', list);
-    for (const verb of ['add', 'update', 'delete'] as const) inf.on(verb, (m) => onEvent([...inf.list()] as unknown as Machine[], m as unknown as Machine, verb));
+    // The initial list arrives as one 'add' per item into a half-filled cache: only events after the
+    // first complete list describe the world.
+    let synced = false;
+    for (const verb of ['add', 'update', 'delete'] as const) {
+      inf.on(verb, (m) => synced && onEvent([...inf.list()] as unknown as Machine[], m as unknown as Machine, verb));
+    }
     // The daemon outlives every watch in these tests; a dropped watch is re-established until stopped.
     let stopped = false;
     inf.on('error', () => setTimeout(() => void (stopped || inf.start().catch(() => undefined)), 200));
     await inf.start();
+    synced = true;
     return { stop: async () => { stopped = true; await inf.stop(); } };
   }
 

@@ -98,7 +98,8 @@ export async function quickstartLooksRight(e: E2E): Promise<void> {
   assert.deepEqual([...new Set(ns.map((n) => n.status?.nodeInfo?.kubeletVersion))], ['v1.30.2']);
   assert.match(await e.workloadKubectl('demo', 'get', 'nodes'), /control-plane\s+\S+\s+v1\.30\.2/);
   const csrs = (JSON.parse(await e.workloadKubectl('demo', 'get', 'csr', '-o', 'json')) as List<CSR>).items;
-  assert.ok(csrs.length >= 6, `a kubelet CSR per node, got ${csrs.length}`);
+  // kubeadm init writes the first kubelet's credentials itself; every joining kubelet asks with a CSR.
+  assert.ok(csrs.length >= ns.length - 1, `a kubelet CSR per joined node, got ${csrs.length}`);
   for (const c of csrs) assert.ok(c.status?.conditions?.some((x) => x.type === 'Approved' && x.status === 'True'), `CSR ${c.metadata.name} approved`);
 }
 
