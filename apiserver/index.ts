@@ -3,7 +3,7 @@
  * for a store shared between several servers (a simulated stacked etcd).
  */
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeconfigYaml } from '../lib/kubeconfig.js';
@@ -131,6 +131,13 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   server.timeout = 0;
   server.keepAliveTimeout = 90_000;
   server.on('clientError', (_err, socket) => socket.destroy());
+  // closeAllConnections() only knows connections the HTTP layer has seen; a socket still in its TLS handshake
+  // (or idle before its first request) would keep server.close() waiting for ever. Track them all.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -169,6 +176,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
+          for (const socket of sockets) socket.destroy();
         });
         gc.close();
         watchCache.close();

@@ -36,6 +36,9 @@ export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): voi
   renameSync(tmp, path);
 }
 
+/** How long destroy() waits for the machine's processes to stop before removing it anyway. */
+const DESTROY_STOP_TIMEOUT_MS = 10_000;
+
 export interface MachineDeps {
   host: PodHost;
   runAgent: AgentRunner;
@@ -166,9 +169,18 @@ export class SimMachine {
     this.kubelet = undefined;
   }
 
-  /** Stops it and removes its root and record. */
+  /**
+   * Stops it and removes its root and record. A stop that does not finish in time (a process that will not
+   * die) must not leave the machine behind: deletion goes on, as a cloud terminates a hung instance.
+   */
   async destroy(): Promise<void> {
-    await this.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      this.stop().then(() => true, () => true),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), DESTROY_STOP_TIMEOUT_MS); }),
+    ]);
+    clearTimeout(timer);
+    if (!stopped) this.deps.logger.warn({ machine: this.record.name }, 'processes did not stop in time; removing the machine anyway');
     rmSync(this.root, { recursive: true, force: true });
     rmSync(`${this.instanceBase}.user-data`, { force: true });
     rmSync(SimMachine.recordPath(this.instanceBase), { force: true });
