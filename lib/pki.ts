@@ -8,7 +8,7 @@
  * 1 ms; PKCS#1 v1.5 signatures are deterministic, so the bytes are the same). Keys are RSA-2048 and signatures
  * SHA-256, as kubeadm's defaults.
  */
-import { constants, createHash, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, privateEncrypt, randomBytes, X509Certificate } from 'node:crypto';
+import { constants, createHash, createPrivateKey, type KeyObject, createPublicKey, generateKeyPair, generateKeyPairSync, privateEncrypt, randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
@@ -66,12 +66,27 @@ export function publicKeyPem(privateKeyPem: string): string {
 const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
 
 /**
+ * Parsed CA keys by PEM: a CA signs every node's certificate with the same key, and parsing it costs more than
+ * the signature. Only CA keys (a handful per cluster); bounded all the same.
+ */
+const signingKeys = new Map<string, KeyObject>();
+function caSigningKey(keyPem: string): KeyObject {
+  let key = signingKeys.get(keyPem);
+  if (!key) {
+    key = createPrivateKey(keyPem);
+    if (signingKeys.size >= 32) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(keyPem, key);
+  }
+  return key;
+}
+
+/**
  * A signer forge's cert.sign / csr.sign accept in place of a forge private key: forge hashes the
  * to-be-signed bytes, and the signature (EMSA-PKCS1-v1_5 padding + RSA private operation, which
  * privateEncrypt with PKCS#1 padding is) is computed natively.
  */
-function nativeSigner(keyPem: string): forge.pki.rsa.PrivateKey {
-  const key = createPrivateKey(keyPem);
+function nativeSigner(keyPem: string, isCA = false): forge.pki.rsa.PrivateKey {
+  const key = isCA ? caSigningKey(keyPem) : createPrivateKey(keyPem);
   const sign = (md: forge.md.MessageDigest): string => {
     if (md.algorithm !== 'sha256') throw new Error(`pki: only SHA-256 signatures are supported, not ${md.algorithm}`);
     const digestInfo = Buffer.concat([SHA256_DIGEST_INFO, Buffer.from(md.digest().getBytes(), 'binary')]);
@@ -148,7 +163,7 @@ export function signCert(spec: CertSpec, ca: CertAndKey, keyPem: string = newPri
   cert.setSubject(subjectAttrs(spec.commonName, spec.organization));
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions(leafExtensions(spec.usages, spec.altNames, caCert));
-  cert.sign(nativeSigner(ca.keyPem), forge.md.sha256.create());
+  cert.sign(nativeSigner(ca.keyPem, true), forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem };
 }
 
@@ -193,7 +208,7 @@ export function signCsr(csrPem: string, ca: CertAndKey, usages: Usage[], validit
   cert.setSubject(csr.subject.attributes);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions(leafExtensions(usages, undefined, caCert));
-  cert.sign(nativeSigner(ca.keyPem), forge.md.sha256.create());
+  cert.sign(nativeSigner(ca.keyPem, true), forge.md.sha256.create());
   return forge.pki.certificateToPem(cert);
 }
 
