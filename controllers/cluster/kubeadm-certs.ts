@@ -2,8 +2,9 @@
  * Keeps the workload cluster's kube-system/kubeadm-certs Secret usable for control-plane joins. kubeadm's
  * upload-certs ties that Secret to a 2-hour proxy bootstrap token, so a member joining later (a scale up
  * or a rolling upgrade days after init) would find it gone. Before such a join the controller checks it
- * and, if missing, about to expire or encrypted under another key, uploads the shared certificates again
- * under a fresh certificate key, which it records in `<cluster>-certificate-key` before anyone uses it.
+ * and, if missing or about to expire, uploads the shared certificates again under the certificate key it holds;
+ * a Secret encrypted under a key it does not know gets a fresh key, recorded in `<cluster>-certificate-key`
+ * before anyone uses it.
  */
 import type { Client } from '../../runtime/client.js';
 import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
@@ -129,9 +130,13 @@ export async function ensureKubeadmCerts(opts: {
     const current = await opts.keys.read();
     const state = await kubeadmCertsState(opts.workload, current, now);
     if (state === 'valid' && current) return { certificateKey: current, uploaded: false };
-    const key = newCertificateKey();
+    // Missing or expiring under the key we hold: upload again under that same key. The init machine's own
+    // upload-certs can land just after the cluster counts as initialised, encrypted with this key; a fresh key
+    // here would race it and leave a joining member holding a key that no longer decrypts. Only a Secret
+    // under a key we do not know (an operator's upload) or no key at all gets a fresh one.
+    const key = current && state !== 'wrong-key' ? current : newCertificateKey();
     // Record the key first: a crash after the upload must not leave a Secret nobody can decrypt.
-    await opts.keys.write(key);
+    if (key !== current) await opts.keys.write(key);
     await uploadCerts(opts.workload, opts.pki, key, now);
     return { certificateKey: key, uploaded: true };
   });
