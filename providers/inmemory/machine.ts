@@ -131,6 +131,13 @@ export class SimMachine {
 
   private async run(): Promise<void> {
     const r = this.record;
+    // A first boot that was cut short (the daemon killed mid-cloud-init) left a half-written disk that kubeadm's
+    // preflight rightly refuses ("manifests is not empty"). Start it over on a clean disk, as a cloud re-images an
+    // instance whose first boot never finished; the joins it runs are idempotent towards the cluster.
+    if (existsSync(this.root) && !existsSync(join(this.root, BOOT_FINISHED))) {
+      this.deps.logger.info({ machine: r.name }, 'first boot did not finish; starting it over on a clean disk');
+      rmSync(this.root, { recursive: true, force: true });
+    }
     mkdirSync(this.root, { recursive: true });
     this.kubelet = new SimKubelet({
       machine: r.name, root: this.root, providerID: r.providerID, address: r.address, version: r.version,

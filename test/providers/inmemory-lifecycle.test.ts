@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { caCertHash, generateClusterPKI, newBootstrapToken, newCertificateKey, renderCloudInit } from '../../bootstrap/index.js';
 import { silentLogger } from '../../lib/logging.js';
 import { createInMemoryProvider } from '../../providers/inmemory/provider.js';
+import { BOOT_FINISHED } from '../../providers/inmemory/cloudinit.js';
 import type { ClusterLike, MachineLike } from '../../providers/types.js';
 
 const run = promisify(execFile);
@@ -85,8 +86,8 @@ test('a new provider over the same data dir re-attaches its machines without re-
   await until('cp-0 Ready', ready);
   // cloud-init has finished once the agent has written the last phase's output; its config file dates it.
   const configFile = join(root, 'run/clusterd/kubeadm.yaml');
-  await until('cloud-init to finish', async () => (await kubectl('-n', 'kube-system', 'get', 'secret', 'kubeadm-certs', '-o', 'name')).includes('kubeadm-certs'));
-  await sleep(500);
+  // cloud-init has finished when it writes boot-finished, as the real one does (an interrupted first boot starts over)
+  await until('cloud-init to finish', () => existsSync(join(root, BOOT_FINISHED)));
   const before = statSync(configFile).mtimeMs;
   const manifestBefore = statSync(join(root, 'etc/kubernetes/manifests/kube-apiserver.yaml')).mtimeMs;
 
