@@ -51,6 +51,10 @@ test('scales 3 → 10 → 2 with deletePolicy Oldest, without ever overshooting'
     assert.equal(ref?.blockOwnerDeletion, true);
   }
 
+  // creationTimestamp has one-second resolution (as in Kubernetes), so Machines made in the same second tie on
+  // age: let the clock pass the first three's second, or "oldest" would not be well defined below.
+  const newest = Math.max(...first.map((m) => Date.parse(m.metadata.creationTimestamp ?? '')));
+  await sleep(Math.max(0, newest + 1100 - Date.now()));
   await env.client.patch({ apiVersion: API_VERSION, kind: 'MachineSet', metadata: { name: 'ms-a', namespace: 'default' } }, { spec: { replicas: 10 } });
   let max = 0;
   await eventually('10 ready', async () => {
