@@ -1,87 +1,27 @@
 /** Label and field selectors in the syntax of `?labelSelector=` and `?fieldSelector=`. */
+import { LabelSelectorError, matches, parseSelector, selectorToString, type LabelSelector, type Selector } from '../lib/labels.js';
 import { badRequest } from './status.js';
-
-type LabelRequirement =
-  | { op: 'eq' | 'neq'; key: string; value: string }
-  | { op: 'in' | 'notin'; key: string; values: string[] }
-  | { op: 'exists' | 'notexists'; key: string };
 
 export type Matcher = (labels: Record<string, string> | undefined) => boolean;
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
-
-/** Splits on commas that are not inside parentheses. */
-function splitTop(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
-function checkKey(key: string, sel: string): string {
-  if (!LABEL_KEY.test(key)) throw badRequest(`unable to parse requirement: invalid label key "${key}" in selector "${sel}"`);
-  return key;
-}
-
-function checkValue(v: string, sel: string): string {
-  if (v.length > 63 || !LABEL_VALUE.test(v)) throw badRequest(`unable to parse requirement: invalid label value: "${v}" in selector "${sel}"`);
-  return v;
-}
-
+/** A ?labelSelector= as a matcher; undefined when empty. The parser is lib/labels.ts, shared with the runtime. */
 export function parseLabelSelector(sel: string | undefined): Matcher | undefined {
   if (!sel || !sel.trim()) return undefined;
-  const reqs: LabelRequirement[] = [];
-  for (const raw of splitTop(sel)) {
-    const part = raw.trim();
-    if (!part) throw badRequest(`unable to parse requirement: found '', expected: identifier in selector "${sel}"`);
-    let m: RegExpMatchArray | null;
-    if ((m = part.match(/^!\s*(\S+)$/))) reqs.push({ op: 'notexists', key: checkKey(m[1]!, sel) });
-    else if ((m = part.match(/^(\S+?)\s+(in|notin)\s*\(([^)]*)\)$/))) {
-      const values = m[3]!.split(',').map((v) => checkValue(v.trim(), sel));
-      reqs.push({ op: m[2] as 'in' | 'notin', key: checkKey(m[1]!, sel), values });
-    } else if ((m = part.match(/^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/))) {
-      reqs.push({ op: m[2] === '!=' ? 'neq' : 'eq', key: checkKey(m[1]!, sel), value: checkValue(m[3]!.trim(), sel) });
-    } else if ((m = part.match(/^(\S+)$/))) reqs.push({ op: 'exists', key: checkKey(m[1]!, sel) });
-    else throw badRequest(`unable to parse requirement: cannot parse "${part}" in selector "${sel}"`);
+  let reqs: Selector;
+  try {
+    reqs = parseSelector(sel);
+  } catch (err) {
+    if (err instanceof LabelSelectorError) throw badRequest(err.message);
+    throw err;
   }
-  return (labels) => reqs.every((r) => {
-    const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, r.key);
-    const v = has ? labels![r.key] : undefined;
-    switch (r.op) {
-      case 'eq': return has && v === r.value;
-      case 'neq': return !has || v !== r.value;
-      case 'in': return has && r.values.includes(v!);
-      case 'notin': return !has || !r.values.includes(v!);
-      case 'exists': return has;
-      case 'notexists': return !has;
-    }
-  });
+  return (labels) => matches(reqs, labels);
 }
 
-/** The selector's labels when it is a plain `a=b,c=d` (used for the Scale subresource's status.selector). */
+/** A label selector (string, or metav1.LabelSelector) in string form, for the Scale subresource's status.selector. */
 export function formatLabelSelector(sel: unknown): string {
   if (typeof sel === 'string') return sel;
   if (!sel || typeof sel !== 'object') return '';
-  const s = sel as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-  const parts = Object.entries(s.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
-  for (const e of s.matchExpressions ?? []) {
-    const vals = `(${(e.values ?? []).join(',')})`;
-    if (e.operator === 'In') parts.push(`${e.key} in ${vals}`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin ${vals}`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.join(',');
+  return selectorToString(sel as LabelSelector);
 }
 
 export type ObjectMatcher = (obj: Record<string, unknown>) => boolean;
