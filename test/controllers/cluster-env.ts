@@ -16,6 +16,7 @@ import { createExampleProvider } from '../../providers/example/index.js';
 import { Client } from '../../runtime/client.js';
 import { createOrUpdate, loadManifests, waitForCRDsEstablished } from '../../runtime/install.js';
 import { Manager } from '../../runtime/manager.js';
+import { eventually as baseEventually } from '../support/eventually.js';
 
 export interface ControllerEnv {
   server: RunningApiServer;
@@ -55,17 +56,7 @@ export async function startControllerEnv(opts: { machines?: CloudInitRenderer; p
   };
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** {@link baseEventually} with this folder's defaults. */
+export function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  return baseEventually(what, fn, timeoutMs, 100);
 }

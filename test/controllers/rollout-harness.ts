@@ -15,6 +15,7 @@ import type { KubeObject } from '../../runtime/types.js';
 import { registerMachineDeploymentController } from '../../controllers/machinedeployment/index.js';
 import { registerMachineSetController } from '../../controllers/machineset/index.js';
 import { MACHINE_GVK } from '../../controllers/shared/gvk.js';
+import { eventually as baseEventually, sleep } from '../support/eventually.js';
 
 export interface Env {
   server: RunningApiServer;
@@ -72,21 +73,11 @@ export async function startControllers(env: Env, opts: { machineSets?: boolean; 
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
+/** {@link baseEventually} with this folder's defaults. */
+export function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  return baseEventually(what, fn, timeoutMs, 100);
 }
 
 export async function listMachines(client: Client, namespace = 'default'): Promise<Machine[]> {

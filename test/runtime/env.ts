@@ -4,6 +4,7 @@ import { startApiServer, type RunningApiServer } from '../../apiserver/index.js'
 import { Client } from '../../runtime/client.js';
 import { createOrUpdate, waitForCRDsEstablished } from '../../runtime/install.js';
 import type { KubeObject } from '../../runtime/types.js';
+import { eventually as baseEventually } from '../support/eventually.js';
 
 export const WIDGET = { apiVersion: 'test.clusterd.dev/v1', kind: 'Widget' } as const;
 
@@ -55,19 +56,9 @@ export async function startEnv(opts: { widgets?: boolean } = {}): Promise<TestEn
   return env;
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** {@link baseEventually} with this folder's defaults. */
+export function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  return baseEventually(what, fn, timeoutMs, 50);
 }
 
 export async function httpGet(url: string): Promise<{ status: number; body: string }> {
