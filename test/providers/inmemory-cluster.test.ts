@@ -90,8 +90,12 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
   await provider.createOrGetMachine({ cluster, machine: machine('w-1'), userData: userData('join-worker', 'w-1', ip(6)) });
 
   await until('five Ready nodes', async () => (await kubectl('get', 'nodes', '--no-headers')).split('\n').filter((l) => /\sReady\s/.test(l)).length === 5);
-  const rows = (await kubectl('get', 'nodes', '--no-headers')).trim().split('\n').map((l) => l.split(/\s+/));
-  assert.deepEqual(rows.map((r) => [r[0], r[1], r[2], r[4]]).sort(), [
+  // A joining control plane registers (and turns Ready) before its mark-control-plane phase labels it: wait for
+  // both joins to finish labelling, then compare the whole table.
+  const table = async (): Promise<string[][]> =>
+    (await kubectl('get', 'nodes', '--no-headers')).trim().split('\n').map((l) => l.split(/\s+/)).map((r) => [r[0]!, r[1]!, r[2]!, r[4]!]).sort();
+  await until('three control-plane roles', async () => (await table()).filter((r) => r[2] === 'control-plane').length === 3);
+  assert.deepEqual(await table(), [
     ['cp-0', 'Ready', 'control-plane', 'v1.30.2'], ['cp-1', 'Ready', 'control-plane', 'v1.30.2'], ['cp-2', 'Ready', 'control-plane', 'v1.30.2'],
     ['w-0', 'Ready', '<none>', 'v1.30.2'], ['w-1', 'Ready', '<none>', 'v1.30.2'],
   ]);
