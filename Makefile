@@ -11,7 +11,7 @@ TEST_CONCURRENCY ?= 2
 # A hung test fails instead of blocking CI: no single test may take longer than this.
 TEST_TIMEOUT_MS ?= 300000
 
-.PHONY: all deps build lint typecheck test test-only run bench generate clean
+.PHONY: all deps build lint typecheck test test-only test-chaos run bench generate clean
 
 all: build
 
@@ -41,6 +41,11 @@ test: lint build
 # Run the tests without lint, for a quick loop while developing.
 test-only: build
 	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
+
+# Scenario 6 (the daemon SIGKILLed at random moments during the lifecycle). Not part of `make test` yet: it does not
+# pass reliably (about 3 runs in 4), see the open issue. E2E_SEED=N replays a run.
+test-chaos: build
+	$(NODE) --test --test-reporter=spec --test-timeout=$(TEST_TIMEOUT_MS) dist/test/e2e/crash.chaos.js
 
 # The embedded default: own API server, in-memory provider, kubeconfig in .clusterd/kubeconfig.
 run: build

@@ -18,7 +18,7 @@ import { cliPath, repoRoot } from '../../lib/paths.js';
 const run = promisify(execFile);
 
 /** What kubectl says when nothing is listening, or the connection was cut mid-request. */
-const DOWN = /connection refused|connection to the server .* was refused|Unable to connect|EOF|connection reset|i\/o timeout|Client\.Timeout|context deadline|unexpected end|http2|ECONNREFUSED|ECONNRESET|socket hang up|not found in.*watch|an error on the server/i;
+const DOWN = /connection refused|connection to the server .* was refused|Unable to connect|EOF|connection reset|i\/o timeout|Client\.Timeout|context deadline|unexpected end|http2|ECONNREFUSED|ECONNRESET|socket hang up|not found in.*watch|an error on the server|no objects passed to/i;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
