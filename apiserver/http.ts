@@ -72,8 +72,9 @@ function asObject(v: unknown): Record<string, unknown> {
 
 /** A create or update body: JSON or YAML, one object. */
 export function parseObjectBody(contentType: string | undefined, body: Buffer): Record<string, unknown> {
-  const mt = mediaType(contentType);
-  if (!OBJECT_TYPES.includes(mt)) throw unsupportedMediaType(mt, [...OBJECT_TYPES, 'application/vnd.kubernetes.protobuf']);
+  // No Content-Type means JSON, as kube-apiserver takes its first serializer (kubectl 1.20's create sends none).
+  const mt = contentType ? mediaType(contentType) : 'application/json';
+  if (!OBJECT_TYPES.includes(mt)) throw unsupportedMediaType(mt, OBJECT_TYPES);
   if (body.length === 0) throw badRequest('the request body is empty; expected a Kubernetes resource');
   return asObject(parseText(body.toString('utf8'), mt === 'application/yaml'));
 }
@@ -127,7 +128,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
   sendRaw(res, code, typeof body === 'string' ? body : JSON.stringify(body), contentType);
 }
 
-export function sendRaw(res: ServerResponse, code: number, text: string, contentType = 'application/json'): void {
+export function sendRaw(res: ServerResponse, code: number, text: string | Buffer, contentType = 'application/json'): void {
   if (res.headersSent) {
     res.end();
     return;

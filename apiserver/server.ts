@@ -9,6 +9,7 @@ import { authenticate, type AuthConfig, type UserInfo } from './auth.js';
 import { apiVersions, group, groupList, KUBE_VERSION, resourceList } from './discovery.js';
 import { negotiate, sendError, sendJson, sendRaw } from './http.js';
 import { buildOpenApiV2, buildOpenApiV3Discovery, buildOpenApiV3GroupVersion } from './openapi/index.js';
+import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from './openapi/protobuf.js';
 import type { RbacAuthorizer, RequestAttributes } from './rbac.js';
 import type { Registry } from './registry.js';
 import { Rest, type ResourceRequest, type RestContext } from './rest.js';
@@ -57,6 +58,7 @@ function parseResourcePath(registry: Registry, group: string, version: string, r
 export class Handler {
   private readonly rest: Rest;
   private openapiCache = new Map<string, { gen: number; text: string }>();
+  private openapiProtobuf?: { gen: number; bytes: Buffer };
 
   constructor(private readonly cfg: HandlerConfig, private readonly logger: Logger) {
     this.rest = new Rest(cfg.ctx);
@@ -142,7 +144,13 @@ export class Handler {
     }
     if (a === 'openapi' && b === 'v2' && segs.length === 2) {
       const accept = req.headers.accept ?? '';
-      if (accept && !/application\/json|\*\/\*/.test(accept)) throw new ApiError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2');
+      if (accept.includes(OPENAPI_V2_PROTOBUF)) {
+        const gen = registry.generation;
+        if (this.openapiProtobuf?.gen !== gen) this.openapiProtobuf = { gen, bytes: encodeOpenApiV2(buildOpenApiV2(registry.all())) };
+        // As kube-openapi does: the protobuf media type has an '@', which Go's mime parser refuses in a Content-Type.
+        return sendRaw(res, 200, this.openapiProtobuf.bytes, 'application/octet-stream');
+      }
+      if (accept && !/application\/json|\*\/\*/.test(accept)) throw new ApiError(406, 'NotAcceptable', `only application/json and ${OPENAPI_V2_PROTOBUF} are served for /openapi/v2`);
       return sendRaw(res, 200, this.cachedDoc('v2', () => buildOpenApiV2(registry.all()))!);
     }
     if (a === 'openapi' && b === 'v3' && segs.length === 2) return sendRaw(res, 200, this.cachedDoc('v3', () => buildOpenApiV3Discovery(registry.all()))!);

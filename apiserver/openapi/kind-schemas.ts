@@ -49,6 +49,12 @@ function toV2(s: JSONSchemaProps): Schema {
     else out[k] = v;
   }
   if (s['x-kubernetes-int-or-string']) delete out.type;
+  // As kube-apiserver publishes v2: a node that keeps unknown fields loses its properties there, or kubectl's
+  // client-side validation (the only kind before 1.25) would reject every field the schema does not list.
+  if (s['x-kubernetes-preserve-unknown-fields'] === true) {
+    delete out.properties;
+    delete out.required;
+  }
   return out;
 }
 
@@ -64,11 +70,12 @@ function objectSchema(r: ResourceInfo, flavour: Flavour): Schema {
   return {
     type: 'object',
     description: `${r.kind} (${r.group ? `${r.group}/` : ''}${r.version}).`,
-    properties: {
+    // Loose: v2 has no properties at all (see toV2), so kubectl's client-side validation accepts any field.
+    ...(flavour === 'v3' ? { properties: {
       apiVersion: { type: 'string', description: DESCRIPTIONS.apiVersion },
       kind: { type: 'string', description: DESCRIPTIONS.kind },
       metadata: describedRef(flavour, OBJECT_META, DESCRIPTIONS.metadata),
-    },
+    } } : {}),
     'x-kubernetes-preserve-unknown-fields': true,
     // In v3 the built-in kinds carry no GVK on their (loose) schema: kubectl would otherwise compute strategic
     // merge patches from it and warn about every unknown field; without it, kubectl uses its compiled-in types.

@@ -4,7 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
 import { startApiServer, type RunningApiServer } from '../../apiserver/index.js';
+import { kubectlMinor, toServer } from '../support/kubectl-version.js';
 import { eventually, kubectlRunner, tempDir } from './helpers.js';
 
 const dir = tempDir('apischema-e2e-');
@@ -72,14 +74,14 @@ after(async () => {
 
 describe('kubectl against custom resource schemas', () => {
   it('reports invalid values with kube-apiserver messages', async () => {
-    const neg = await k(['apply', '-f', '-'], { input: widget('bad1', '  version: v1.30.1\n  replicas: -1\n') });
+    const neg = await k(['apply', ...toServer(), '-f', '-'], { input: widget('bad1', '  version: v1.30.1\n  replicas: -1\n') });
     assert.notEqual(neg.code, 0);
     assert.match(neg.stderr, /spec\.replicas: Invalid value: -1: spec\.replicas in body should be greater than or equal to 0/);
-    const pat = await k(['apply', '-f', '-'], { input: widget('bad2', '  version: "1.30"\n') });
+    const pat = await k(['apply', ...toServer(), '-f', '-'], { input: widget('bad2', '  version: "1.30"\n') });
     assert.match(pat.stderr, /spec\.version: Invalid value: "1\.30": spec\.version in body should match '\^v1\\\.\\d\+\\\.\\d\+\$'/);
-    const en = await k(['apply', '-f', '-'], { input: widget('bad3', '  version: v1.30.1\n  strategy: {type: Foo}\n') });
+    const en = await k(['apply', ...toServer(), '-f', '-'], { input: widget('bad3', '  version: v1.30.1\n  strategy: {type: Foo}\n') });
     assert.match(en.stderr, /spec\.strategy\.type: Unsupported value: "Foo": supported values: "RollingUpdate", "OnDelete"/);
-    const req = await k(['apply', '-f', '-'], { input: widget('bad4', '  replicas: 1\n') });
+    const req = await k(['apply', ...toServer(), '-f', '-'], { input: widget('bad4', '  replicas: 1\n') });
     assert.match(req.stderr, /spec\.version: Required value/);
   });
 
@@ -88,7 +90,10 @@ describe('kubectl against custom resource schemas', () => {
     assert.equal(ok.code, 0, ok.stderr);
     const got = JSON.parse((await k(['get', 'widget', 'w1', '-o', 'json'])).stdout) as { spec: Record<string, unknown> };
     assert.deepEqual(got.spec, { version: 'v1.30.1', replicas: 1, strategy: { type: 'RollingUpdate' } });
-    const strict = await k(['create', '--validate=strict', '-f', '-'], { input: widget('w2', '  version: v1.30.1\n  bogus: 1\n') });
+    // kubectl before 1.25 has no --validate=strict: the same request, by hand.
+    const strict = kubectlMinor() >= 25
+      ? await k(['create', '--validate=strict', '-f', '-'], { input: widget('w2', '  version: v1.30.1\n  bogus: 1\n') })
+      : await k(['create', '--raw', '/apis/schema.test/v1/namespaces/default/widgets?fieldValidation=Strict', '-f', '-'], { input: JSON.stringify(yaml.load(widget('w2', '  version: v1.30.1\n  bogus: 1\n'))) });
     assert.notEqual(strict.code, 0);
     assert.match(strict.stderr, /unknown field "spec\.bogus"/);
   });
@@ -115,7 +120,7 @@ describe('kubectl against custom resource schemas', () => {
     assert.match(b.stderr, /conflict with "alice": \.spec\.replicas/);
     const f = await k(['apply', '--server-side', '--field-manager', 'bob', '--force-conflicts', '-f', '-'], { input: widget('ssa', '  version: v1.30.1\n  replicas: 3\n') });
     assert.equal(f.code, 0, f.stderr);
-    const got = JSON.parse((await k(['get', 'widget', 'ssa', '-o', 'json', '--show-managed-fields'])).stdout) as { spec: { replicas: number }; metadata: { managedFields: { manager: string }[] } };
+    const got = JSON.parse((await k(['get', 'widget', 'ssa', '-o', 'json', ...(kubectlMinor() >= 21 ? ['--show-managed-fields'] : [])])).stdout) as { spec: { replicas: number }; metadata: { managedFields: { manager: string }[] } };
     assert.equal(got.spec.replicas, 3);
     assert.ok(got.metadata.managedFields.some((m) => m.manager === 'bob'));
   });

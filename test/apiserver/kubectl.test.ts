@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
 import { after, before, test } from 'node:test';
 import { newCsr, newPrivateKey } from '../../lib/pki.js';
+import { kubectlMinor, toServer } from '../support/kubectl-version.js';
 import { eventually, kubectlRunner, spawnApiServer, tempDir, WIDGET_CRD, type ApiServerProcess } from './helpers.js';
 
 const dir = tempDir('apiserver-kubectl-');
@@ -60,18 +62,24 @@ test('apply, get (Table columns), describe and explain a custom resource', async
 });
 
 test('an invalid custom resource gets the 422 message naming the field', async () => {
-  const r = await k(['apply', '-f', '-'], { input: widget('bad', -1) });
+  const r = await k(['apply', ...toServer(), '-f', '-'], { input: widget('bad', -1) });
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /spec\.replicas: Invalid value: -1: spec\.replicas in body should be greater than or equal to 0/);
+  // An unknown field: kubectl from 1.25 has the server reject it (Strict); before, kubectl rejects it itself from
+  // /openapi/v2, which the server must serve in protobuf for that.
   const unknown = await k(['apply', '-f', '-'], { input: widget('bad2', 1, '  foo: bar\n') });
   assert.notEqual(unknown.code, 0);
-  assert.match(unknown.stderr, /unknown field "spec\.foo"/);
-  const warned = await k(['apply', '--validate=warn', '-f', '-'], { input: widget('warned', 1, '  foo: bar\n') });
+  assert.match(unknown.stderr, kubectlMinor() >= 25 ? /unknown field "spec\.foo"/ : /ValidationError\(Widget\.spec\): unknown field "foo"/);
+  // Without a fieldValidation choice (kubectl before 1.25 sends none) the server warns, as kube-apiserver does.
+  const warned = await k(['apply', kubectlMinor() >= 25 ? '--validate=warn' : '--validate=false', '-f', '-'], { input: widget('warned', 1, '  foo: bar\n') });
   assert.equal(warned.code, 0, warned.stderr);
   assert.match(warned.stderr, /Warning: unknown field "spec\.foo"/);
   assert.equal(JSON.parse(await ok(['get', 'wd', 'warned', '-o', 'json'])).spec.foo, undefined, 'unknown fields are pruned');
   await ok(['delete', 'wd', 'warned']);
-  const typo = await k(['apply', '-f', '-'], { input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\ndatta:\n  a: b\n' });
+  const typoCm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: typo\ndatta:\n  a: b\n';
+  const typo = kubectlMinor() >= 25
+    ? await k(['apply', '-f', '-'], { input: typoCm })
+    : await k(['create', '--raw', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', '-f', '-'], { input: JSON.stringify(yaml.load(typoCm)) });
   assert.notEqual(typo.code, 0);
   assert.match(typo.stderr, /unknown field "datta"/);
   assert.match(await ok(['create', 'configmap', 'dry', '--dry-run=server']), /created \(server dry run\)/);
@@ -147,6 +155,16 @@ test('get -w streams changes as table rows', async () => {
   }
 });
 
+/**
+ * `kubectl wait --for=delete`; kubectl before 1.23 reports an object that is already gone as an error ("no
+ * matching resources found") where later ones count it as deleted.
+ */
+async function waitDeleted(ref: string): Promise<void> {
+  const r = await k(['wait', '--for=delete', ref, '--timeout=10s']);
+  if (r.code !== 0 && !(kubectlMinor() < 23 && /no matching resources found/.test(r.stderr))) assert.fail(`kubectl wait --for=delete ${ref}: ${r.stderr}`);
+  assert.match((await k(['get', ref])).stderr, /NotFound|not found/);
+}
+
 test('delete with background, orphan and foreground cascades, and wait --for=delete', async () => {
   const owner = async (name: string): Promise<string> => JSON.parse(await ok(['create', 'configmap', name, '-o', 'json'])).metadata.uid;
   const dependent = (name: string, ownerName: string, uid: string, finalizer = false): string =>
@@ -154,11 +172,11 @@ test('delete with background, orphan and foreground cascades, and wait --for=del
 
   await ok(['create', '-f', '-'], dependent('bg-child', 'bg-owner', await owner('bg-owner')));
   await ok(['delete', 'cm', 'bg-owner', '--cascade=background']);
-  await ok(['wait', '--for=delete', 'cm/bg-child', '--timeout=10s']);
+  await waitDeleted('cm/bg-child');
 
   await ok(['create', '-f', '-'], dependent('or-child', 'or-owner', await owner('or-owner')));
   await ok(['delete', 'cm', 'or-owner', '--cascade=orphan']);
-  await ok(['wait', '--for=delete', 'cm/or-owner', '--timeout=10s']);
+  await waitDeleted('cm/or-owner');
   const orphan = JSON.parse(await ok(['get', 'cm', 'or-child', '-o', 'json']));
   assert.equal(orphan.metadata.ownerReferences, undefined);
 
@@ -169,7 +187,7 @@ test('delete with background, orphan and foreground cascades, and wait --for=del
   assert.deepEqual(waiting.metadata.finalizers, ['foregroundDeletion']);
   await eventually(async () => JSON.parse(await ok(['get', 'cm', 'fg-child', '-o', 'json'])).metadata.deletionTimestamp, 5000, 'child marked');
   await ok(['patch', 'cm', 'fg-child', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
-  await ok(['wait', '--for=delete', 'cm/fg-owner', '--timeout=10s']);
+  await waitDeleted('cm/fg-owner');
 
   await ok(['delete', 'wd', 'w2']);
   assert.match((await k(['get', 'wd', 'w2'])).stderr, /NotFound|not found/);
@@ -188,7 +206,12 @@ test('CSR approval, Node status and describe node', async () => {
   assert.ok(approved.status.conditions[0].lastTransitionTime);
   await ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } }));
   const status = { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready', lastHeartbeatTime: '2024-01-01T00:00:00Z', lastTransitionTime: '2024-01-01T00:00:00Z' }] } };
-  await ok(['patch', 'node', 'n1', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+  if (kubectlMinor() >= 24) await ok(['patch', 'node', 'n1', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+  else {
+    // No --subresource before kubectl 1.24: replace the status subresource through --raw instead.
+    const node = JSON.parse(await ok(['get', 'node', 'n1', '-o', 'json']));
+    await ok(['replace', '--raw', '/api/v1/nodes/n1/status', '-f', '-'], JSON.stringify({ ...node, ...status }));
+  }
   await ok(['wait', '--for=condition=Ready', 'node/n1', '--timeout=10s']);
   assert.match(await ok(['get', 'nodes']), /n1\s+Ready/);
   assert.match(await ok(['describe', 'node', 'n1']), /Ready\s+True[\s\S]*KubeletReady/);

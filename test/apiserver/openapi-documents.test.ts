@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import yaml from 'js-yaml';
 import { buildOpenApiV2, buildOpenApiV3Discovery, buildOpenApiV3GroupVersion } from '../../apiserver/openapi/index.js';
+import { encodeOpenApiV2 } from '../../apiserver/openapi/protobuf.js';
 import type { ResourceInfo } from '../../apiserver/types.js';
 
 const cluster: ResourceInfo = {
@@ -73,5 +75,85 @@ describe('openapi v2', () => {
     assert.equal(spec.properties.port['x-kubernetes-int-or-string'], true);
     const patch = doc.paths['/apis/clusterd.dev/v1alpha1/namespaces/{namespace}/clusters/{name}'].patch;
     assert.deepEqual(patch.parameters.map((p) => `${p.in}:${p.name}`), ['body:body', 'query:dryRun', 'query:fieldManager', 'query:fieldValidation', 'query:force']);
+  });
+});
+
+/** A protobuf wire-format reader, independent of the encoder: field number → values (bytes, varint or double). */
+type Field = Buffer | bigint | number;
+function fields(b: Buffer): Map<number, Field[]> {
+  const out = new Map<number, Field[]>();
+  let i = 0;
+  const varint = (): bigint => {
+    let v = 0n;
+    for (let shift = 0n; ; shift += 7n) {
+      const byte = b[i++]!;
+      v |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return v;
+    }
+  };
+  while (i < b.length) {
+    const key = Number(varint());
+    const [field, wire] = [key >> 3, key & 7];
+    let value: Field;
+    if (wire === 0) value = varint();
+    else if (wire === 1) { value = b.readDoubleLE(i); i += 8; }
+    else if (wire === 2) { const n = Number(varint()); value = b.subarray(i, i + n); i += n; }
+    else throw new Error(`unexpected wire type ${wire}`);
+    out.set(field, [...(out.get(field) ?? []), value]);
+  }
+  return out;
+}
+const str = (f: Map<number, Field[]>, n: number): string | undefined => (f.get(n)?.[0] as Buffer | undefined)?.toString('utf8');
+const msg = (f: Map<number, Field[]>, n: number): Map<number, Field[]> => fields((f.get(n)?.[0] as Buffer | undefined) ?? Buffer.alloc(0));
+/** The entries of a repeated Named* message field as name → value message. */
+const named = (f: Map<number, Field[]>, n: number): Map<string, Map<number, Field[]>> =>
+  new Map((f.get(n) ?? []).map((e) => { const kv = fields(e as Buffer); return [str(kv, 1)!, msg(kv, 2)]; }));
+
+describe('openapi v2 protobuf (gnostic Document, for kubectl before 1.23)', () => {
+  it('encodes definitions with types, properties, required, numbers and x- extensions as YAML', () => {
+    const withLimits: ResourceInfo = { ...cluster, schema: { ...cluster.schema!, required: ['spec'], properties: { ...cluster.schema!.properties,
+      size: { type: 'integer', minimum: -1, maximum: 7.5, enum: [1, 3] }, tags: { type: 'array', maxItems: 300, items: { type: 'string' } },
+      labels: { type: 'object', additionalProperties: { type: 'string' } } } } };
+    const doc = fields(encodeOpenApiV2(buildOpenApiV2([withLimits, configMap])));
+    assert.equal(str(doc, 1), '2.0');
+    assert.equal(str(msg(doc, 2), 1), 'Kubernetes');
+    const defs = named(msg(doc, 9), 1);
+    const def = defs.get('dev.clusterd.v1alpha1.Cluster')!;
+    assert.ok(def, `definitions: ${[...defs.keys()].join(', ')}`);
+    assert.equal(str(def, 4), 'Cluster is a cluster.');
+    assert.equal(str(msg(def, 22), 1), 'object');
+    assert.deepEqual((def.get(19) ?? []).map((b) => b.toString()), ['spec']);
+    const ext = named(def, 31);
+    assert.deepEqual(yaml.load(str(ext.get('x-kubernetes-group-version-kind')!, 2)!), [{ group: 'clusterd.dev', kind: 'Cluster', version: 'v1alpha1' }]);
+    const props = named(msg(def, 25), 1);
+    assert.equal(str(props.get('metadata')!, 1), '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta');
+    const size = props.get('size')!;
+    assert.equal(size.get(9)?.[0], -1);
+    assert.equal(size.get(7)?.[0], 7.5);
+    assert.deepEqual((size.get(20) ?? []).map((e) => yaml.load(str(fields(e as Buffer), 2)!)), [1, 3]);
+    const tags = props.get('tags')!;
+    assert.equal(tags.get(14)?.[0], 300n);
+    assert.equal(str(msg(msg(msg(tags, 23), 1), 22), 1), 'string');
+    const labels = props.get('labels')!;
+    assert.equal(str(msg(msg(msg(labels, 21), 1), 22), 1), 'string');
+    const spec = named(msg(props.get('spec')!, 25), 1);
+    assert.equal(str(spec.get('controlPlane')!, 4), 'The control plane.');
+    const port = named(spec.get('port')!, 31);
+    assert.equal(yaml.load(str(port.get('x-kubernetes-int-or-string')!, 2)!), true);
+    assert.ok(defs.get('io.k8s.api.core.v1.ConfigMap'));
+  });
+
+  it('encodes paths with the PATCH operation\'s GVK and query parameters (kubectl\'s dry-run support check)', () => {
+    const doc = fields(encodeOpenApiV2(buildOpenApiV2([cluster])));
+    const paths = named(msg(doc, 8), 2);
+    const patch = msg(paths.get('/apis/clusterd.dev/v1alpha1/namespaces/{namespace}/clusters/{name}')!, 8);
+    assert.equal(str(patch, 5), 'patchClusterdDevV1alpha1NamespacedCluster');
+    assert.deepEqual(yaml.load(str(named(patch, 13).get('x-kubernetes-group-version-kind')!, 2)!), { group: 'clusterd.dev', kind: 'Cluster', version: 'v1alpha1' });
+    const params = (patch.get(8) ?? []).map((b) => msg(fields(b as Buffer), 1));
+    const body = msg(params[0]!, 1);
+    assert.equal(str(body, 2), 'body');
+    assert.equal(str(msg(body, 5), 1), '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.Patch');
+    const query = params.slice(1).map((p) => msg(msg(p, 2), 3)).map((q) => `${str(q, 2)}:${str(q, 4)}:${str(q, 6)}`);
+    assert.deepEqual(query, ['query:dryRun:string', 'query:fieldManager:string', 'query:fieldValidation:string', 'query:force:boolean']);
   });
 });

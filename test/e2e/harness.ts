@@ -138,23 +138,22 @@ export class E2E {
     return this.kubectl(...args, '-o', `jsonpath=${path}`);
   }
 
-  /** `kubectl wait --for=jsonpath=...`: a watch, not a poll. */
-  async waitFor(resource: string, jsonpath: string, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const left = Math.max(1, Math.ceil((end - Date.now()) / 1000));
-      try {
-        await run('kubectl', ['--kubeconfig', this.kubeconfig, 'wait', resource, `--for=jsonpath=${jsonpath}`, `--timeout=${left}s`]);
-        return;
-      } catch (err) {
-        const text = `${(err as { stderr?: string }).stderr ?? ''} ${(err as Error).message}`;
-        // A watch cut by a killed daemon is picked up again; anything else (a timeout) is the answer.
-        if (Date.now() < end && this.retryWhileDownMs > 0 && DOWN.test(text)) {
-          await new Promise((r) => setTimeout(r, 500));
-          continue;
-        }
-        throw new Error(`${resource} never reached ${jsonpath}: ${text}\n--- daemon output (tail) ---\n${this.out.slice(-4000)}`);
-      }
+  /**
+   * Waits until `kubectl get resource -o jsonpath={expr}` prints value, for `{expr}=value`. Polled rather than
+   * `kubectl wait --for=jsonpath`, which kubectl only has from 1.23 (Debian's is 1.20).
+   */
+  async waitFor(resource: string, condition: string, timeoutMs: number): Promise<void> {
+    const at = condition.lastIndexOf('}=');
+    if (at < 0) throw new Error(`waitFor: ${condition} is not {jsonpath}=value`);
+    const [expr, want] = [condition.slice(0, at + 1), condition.slice(at + 2)];
+    let seen = '';
+    try {
+      await this.until(`${resource} ${condition}`, async () => {
+        seen = await this.kubectl('get', resource, '-o', `jsonpath=${expr}`);
+        return seen === want;
+      }, timeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n(${expr} was last ${JSON.stringify(seen)})`);
     }
   }
 
