@@ -11,8 +11,8 @@ type Extras = NonNullable<CloudInitInput['extras']>;
 function files(b: Bootstrap): Extras['files'] {
   return b.files?.map((f, i) => {
     if (f.content === undefined) {
-      // contentFrom would put another Secret's data into user-data; not supported yet, and said so plainly.
-      throw new Error(`spec.bootstrap.files[${i}].contentFrom: not supported yet; give the file's content inline`);
+      // The Machine controller inlines contentFrom (file-content.ts) before rendering.
+      throw new Error(`spec.bootstrap.files[${i}]: neither content nor a resolved contentFrom`);
     }
     const encoding = f.encoding === 'base64' ? 'b64' : f.encoding ? 'gz+b64' : undefined;
     return { path: f.path, content: f.content, permissions: f.permissions, owner: f.owner, ...(encoding ? { encoding } : {}) };

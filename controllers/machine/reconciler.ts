@@ -19,6 +19,7 @@ import { clusterOwnerRef } from '../cluster/pki.js';
 import { readClusterPKI, SECRET_GVK } from '../cluster/secrets.js';
 import { nodeReady, WorkloadClusters } from '../cluster/workload.js';
 import { bootstrapExtras, machineVersion, type BootstrapDataInput, type CloudInitRenderer } from './bootstrap-data.js';
+import { resolveFileContent } from './file-content.js';
 import { cordon, deleteNode, drainPass, removeEtcdMember } from './drain.js';
 import { encodeProvisionedSpec, immutableFieldChanges, isOwnedByMachineSet } from './immutable.js';
 import { machinePhase } from './phase.js';
@@ -220,6 +221,11 @@ export class MachineReconciler implements Reconciler {
     const version = machineVersion(machine, cluster);
     if (!version) return { waiting: 'spec.version: Required value: the Machine has no version and the Cluster has no managed control plane', reason: 'MissingVersion', requeueAfter: 30_000 };
 
+    // Before anything is created for this Machine (a join token), so a missing Secret costs nothing.
+    const files = await resolveFileContent(bootstrapExtras(machine), async (name) => (await this.getSecret(ns, name))?.data);
+    // Looked for again on the poll: watching every Secret of every namespace for this would cache them all.
+    if (files.missing) return { waiting: files.missing, reason: 'BootstrapFileSecretMissing' };
+
     const role = await this.decideRole(machine, cluster);
     if ('wait' in role) return { waiting: role.wait, reason: 'WaitingForControlPlane' };
     const pki = await readClusterPKI(this.client, ns, cluster.metadata.name!);
@@ -235,7 +241,7 @@ export class MachineReconciler implements Reconciler {
       kubeadm: cluster.spec.kubeadm,
       token: '',
       caCertHashes: [caCertHash(pki.ca.certPem)],
-      extras: bootstrapExtras(machine),
+      extras: files.extras,
     };
     const ttl = this.deps.joinTokenTTLSeconds ?? DEFAULT_JOIN_TOKEN_TTL;
     if (role.role === 'init') {

@@ -36,9 +36,9 @@ test('a worker Machine\'s bootstrap extras reach its cloud-config: users, files,
   assert.ok(cc.writeFiles.some((f) => f.content.includes('pool=standalone')), 'node label in the kubeadm config');
 });
 
-test('a file given by contentFrom is refused with the field named, not silently dropped', () => {
+test('a file whose contentFrom the controller did not resolve is refused with the field named, not dropped', () => {
   assert.throws(
     () => renderMachineCloudInit({ ...base, role: 'join-worker', extras: { files: [{ path: '/x', contentFrom: { secret: { name: 's', key: 'k' } } }] } }),
-    /spec\.bootstrap\.files\[0\]\.contentFrom/,
+    /spec\.bootstrap\.files\[0\]: neither content nor a resolved contentFrom/,
   );
 });

@@ -80,6 +80,37 @@ describe('Machine controller against a real API server', () => {
     assert.equal(rendered.filter((r) => r.role === 'init').length, 1, 'exactly one init');
   });
 
+  it('inlines a file\'s contentFrom Secret byte for byte; a missing Secret waits, naming the field, never the content', async () => {
+    const c = env.client;
+    await c.create({ ...CLUSTER, metadata: { name: 'ex2', namespace: 'default' }, spec: { infrastructure: { provider: 'example', config: { region: 'eu-west-1' } } } });
+    await c.create({ ...MACHINE, metadata: { name: 'ex2-cp', namespace: 'default', labels: { 'clusterd.dev/control-plane': '' } }, spec: {
+      clusterName: 'ex2', version: 'v1.30.2',
+      bootstrap: { files: [{ path: '/etc/motd', content: 'hi' }, { path: '/etc/creds/token', permissions: '0600', contentFrom: { secret: { name: 'ex2-creds', key: 'token' } } }] },
+    } });
+    const waiting = await eventually('BootstrapFileSecretMissing', async () => {
+      const x = await getMachine(env, 'ex2-cp');
+      return x.status?.conditions?.find((k) => k.type === 'BootstrapReady' && k.reason === 'BootstrapFileSecretMissing');
+    });
+    assert.equal(waiting.message, 'spec.bootstrap.files[1].contentFrom: Secret "ex2-creds" not found');
+    const secret = Buffer.concat([Buffer.from('s3cret-token'), Buffer.from([0, 255, 10])]);
+    await c.create({ ...SECRET, metadata: { name: 'ex2-creds', namespace: 'default' }, data: { other: 'eA==' } });
+    await eventually('key not found', async () => {
+      const x = await getMachine(env, 'ex2-cp');
+      return x.status?.conditions?.some((k) => k.reason === 'BootstrapFileSecretMissing' && k.message === 'spec.bootstrap.files[1].contentFrom: key "token" not found in Secret "ex2-creds"');
+    });
+    await c.patch({ ...SECRET, metadata: { name: 'ex2-creds', namespace: 'default' } }, { data: { token: secret.toString('base64') } });
+    await eventually('ex2-cp Provisioned', async () => (await getMachine(env, 'ex2-cp')).status?.phase === 'Provisioned');
+    const files = rendered.find((r) => r.nodeName === 'ex2-cp')!.extras!.files!;
+    assert.deepEqual(files[0], { path: '/etc/motd', content: 'hi' });
+    assert.equal(files[1]!.contentFrom, undefined);
+    assert.equal(files[1]!.encoding, 'base64');
+    assert.equal(files[1]!.permissions, '0600');
+    assert.deepEqual(Buffer.from(files[1]!.content!, 'base64'), secret);
+    const m = await getMachine(env, 'ex2-cp');
+    const events = await c.list<KubeObject & { message?: string }>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'default' });
+    for (const text of [JSON.stringify(m.status), ...events.items.map((e) => e.message ?? '')]) assert.ok(!text.includes('s3cret'), text);
+  });
+
   it('refuses a version change on a MachineSet-owned Machine with a condition and an Event', async () => {
     const c = env.client;
     const ms = await c.create<KubeObject>({ ...MACHINESET, metadata: { name: 'ex-ms', namespace: 'default' },

@@ -4,7 +4,7 @@
  * Each harness owns a loopback address range, so two e2e files can run side by side.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,8 +66,13 @@ export class E2E {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.starts++;
-    child.stdout!.on('data', (d: Buffer) => (this.out = (this.out + d.toString()).slice(-200_000)));
-    child.stderr!.on('data', (d: Buffer) => (this.out = (this.out + d.toString()).slice(-200_000)));
+    // E2E_DAEMON_LOG=FILE keeps the whole output of every daemon start, for a failure's post-mortem.
+    const keep = (d: Buffer): void => {
+      this.out = (this.out + d.toString()).slice(-200_000);
+      if (process.env.E2E_DAEMON_LOG) appendFileSync(process.env.E2E_DAEMON_LOG, d);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
     this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
     this.child = child;
     await this.until('the API server answers', async () => existsSync(this.kubeconfig) && (await this.kubectl('get', 'crd', '-o', 'name')).includes('clusters.clusterd.dev'), 60_000);
