@@ -62,7 +62,7 @@ export function toControllerDeps(mgr: Manager, deps: RegisterDeps): ControllerDe
 
 export function registerClusterController(mgr: Manager, deps: RegisterDeps): Controller {
   const d = toControllerDeps(mgr, deps);
-  const r = new ClusterReconciler(mgr.client, mgr.getEventRecorderFor('cluster-controller'), d, d.workloadClusters!);
+  const r = new ClusterReconciler(mgr.client, mgr.cache, mgr.getEventRecorderFor('cluster-controller'), d, d.workloadClusters!);
   return newControllerManagedBy(mgr)
     .named('cluster')
     .for(CLUSTER_GVK)

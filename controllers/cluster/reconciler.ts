@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Annotations, Finalizers, Labels, type Cluster, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
+import type { Reader } from '../../runtime/cache/cache.js';
 import type { Client } from '../../runtime/client.js';
 import { isNotFound } from '../../runtime/errors.js';
 import { PatchHelper } from '../../runtime/patch.js';
@@ -29,6 +30,8 @@ export class ClusterReconciler implements Reconciler {
 
   constructor(
     private readonly client: Client,
+    /** The manager's cache: the Cluster is read from it. Its control-plane Machines are listed live (controlPlaneMachines). */
+    private readonly cache: Reader,
     private readonly recorder: EventRecorder,
     private readonly deps: ControllerDeps,
     private readonly workloads: WorkloadClusters,
@@ -39,7 +42,7 @@ export class ClusterReconciler implements Reconciler {
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     let cluster: Cluster;
     try {
-      cluster = await this.client.get<Cluster & KubeObject>(CLUSTER_GVK, req);
+      cluster = await this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, req);
     } catch (err) {
       if (isNotFound(err)) {
         await this.workloads.forget(req.namespace, req.name);

@@ -24,7 +24,7 @@ export interface MachineRegisterDeps extends RegisterDeps {
 export function registerMachineController(mgr: Manager, deps: MachineRegisterDeps): Controller {
   const d = toControllerDeps(mgr, deps);
   const workloads = d.workloadClusters!;
-  const r = new MachineReconciler(mgr.client, mgr.getEventRecorderFor('machine-controller'), d, workloads, deps.renderCloudInit);
+  const r = new MachineReconciler(mgr.client, mgr.cache, mgr.getEventRecorderFor('machine-controller'), d, workloads, deps.renderCloudInit);
   const machines = mgr.cache.getInformer(MACHINE_GVK);
   const machinesOfCluster = (obj: KubeObject): Request[] => {
     const c = obj as unknown as Cluster;

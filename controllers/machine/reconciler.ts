@@ -5,6 +5,7 @@
  */
 import { Finalizers, Labels, type Cluster, type Machine, type MachineStatus } from '../../api/v1alpha1/index.js';
 import { caCertHash } from '../../lib/pki.js';
+import type { Reader } from '../../runtime/cache/cache.js';
 import type { Client } from '../../runtime/client.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors.js';
 import { PatchHelper } from '../../runtime/patch.js';
@@ -44,6 +45,8 @@ export class MachineReconciler implements Reconciler {
 
   constructor(
     private readonly client: Client,
+    /** The manager's cache: the Machine and its Cluster are read from it; writes go through client. */
+    private readonly cache: Reader,
     private readonly recorder: EventRecorder,
     private readonly deps: ControllerDeps,
     private readonly workloads: WorkloadClusters,
@@ -55,14 +58,14 @@ export class MachineReconciler implements Reconciler {
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     let machine: Machine;
     try {
-      machine = await this.client.get<Machine & KubeObject>(MACHINE_GVK, req);
+      machine = await this.cache.get<Machine & KubeObject>(MACHINE_GVK, req);
     } catch (err) {
       if (isNotFound(err)) return {};
       throw err;
     }
     let cluster: Cluster | undefined;
     try {
-      cluster = await this.client.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: req.namespace, name: machine.spec.clusterName });
+      cluster = await this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: req.namespace, name: machine.spec.clusterName });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
