@@ -3,10 +3,9 @@
  * driven with the real kubectl, which can be SIGKILLed and restarted on the same data dir (scenario 6).
  * Each harness owns a loopback address range, so two e2e files can run side by side.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,22 +13,12 @@ import { CustomObjectsApi, KubeConfig, makeInformer, type KubernetesListObject, 
 import yaml from 'js-yaml';
 import type { Machine } from '../../api/v1alpha1/index.js';
 import { cliPath, repoRoot } from '../../lib/paths.js';
+import { freePort, spawnClusterd } from '../support/clusterd-process.js';
 
 const run = promisify(execFile);
 
 /** What kubectl says when nothing is listening, or the connection was cut mid-request. */
 const DOWN = /connection refused|connection to the server .* was refused|Unable to connect|EOF|connection reset|i\/o timeout|Client\.Timeout|context deadline|unexpected end|http2|ECONNREFUSED|ECONNRESET|socket hang up|not found in.*watch|an error on the server|no objects passed to/i;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface E2EOptions {
   /** Loopback CIDR for the in-memory provider's machines and load balancer (unique per test file). */
@@ -60,21 +49,17 @@ export class E2E {
   /** Starts (or restarts) the daemon on the same data dir and API server port. */
   async start(): Promise<void> {
     this.port ||= await freePort();
-    const child = spawn(process.execPath, [cliPath(), 'run', '--data-dir', this.dataDir, '--apiserver-port', String(this.port),
-      '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--concurrency', '4'], {
-      env: { ...process.env, KUBECONFIG: '', CLUSTERD_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     this.starts++;
     // E2E_DAEMON_LOG=FILE keeps the whole output of every daemon start, for a failure's post-mortem.
     const keep = (d: Buffer): void => {
       this.out = (this.out + d.toString()).slice(-200_000);
       if (process.env.E2E_DAEMON_LOG) appendFileSync(process.env.E2E_DAEMON_LOG, d);
     };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
-    this.child = child;
+    const daemon = spawnClusterd(['run', '--data-dir', this.dataDir, '--apiserver-port', String(this.port),
+      '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--concurrency', '4'],
+    { CLUSTERD_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn' }, keep);
+    this.exited = daemon.exited.then(() => undefined);
+    this.child = daemon.child;
     await this.until('the API server answers', async () => existsSync(this.kubeconfig) && (await this.kubectl('get', 'crd', '-o', 'name')).includes('clusters.clusterd.dev'), 60_000);
   }
 

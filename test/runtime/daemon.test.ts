@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../lib/paths.js';
 import { eventually, httpGet } from './env.js';
-import { ensureDead, freePort, spawnClusterd } from './proc.js';
+import { ensureDead, freePort, spawnClusterd } from '../support/clusterd-process.js';
 
 test('`clusterd run` with no kubeconfig: embedded API server, CRDs, kubeconfig for kubectl, clean exit on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'clusterd-run-'));

@@ -9,7 +9,7 @@ import { createOrUpdate, loadManifests, waitForCRDsEstablished } from '../../run
 import { repoRoot } from '../../lib/paths.js';
 import { LEASE_GVK, type Lease } from '../../runtime/leaderelection.js';
 import { eventually, httpGet } from './env.js';
-import { ensureDead, freePort, spawnClusterd, type Daemon } from './proc.js';
+import { ensureDead, freePort, spawnClusterd, type Daemon } from '../support/clusterd-process.js';
 
 interface Member {
   d: Daemon;

@@ -1,4 +1,4 @@
-/** Child-process helpers for daemon tests: free ports, spawning `clusterd`, waiting for exit. */
+/** Child-process helpers for the daemon and end-to-end tests: free ports, spawning `clusterd`, waiting for exit. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { cliPath } from '../../lib/paths.js';
@@ -20,14 +20,22 @@ export interface Daemon {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnClusterd(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
+/** The output a Daemon keeps (its tail): enough for a failure message, bounded for long runs. */
+const KEPT_OUTPUT = 1_000_000;
+
+/** Starts `clusterd ARGS` with no KUBECONFIG from the test's environment; onOutput sees every chunk. */
+export function spawnClusterd(args: string[], env: NodeJS.ProcessEnv = {}, onOutput?: (chunk: Buffer) => void): Daemon {
   const child = spawn(process.execPath, [cliPath(), ...args], {
     env: { ...process.env, KUBECONFIG: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const keep = (d: Buffer): void => {
+    out = (out + d.toString()).slice(-KEPT_OUTPUT);
+    onOutput?.(d);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { child, output: () => out, exited };
 }
