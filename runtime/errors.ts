@@ -52,6 +52,16 @@ export class NoKindMatchError extends Error {
 
 export const isConflict = (err: unknown): err is ConflictError => err instanceof ConflictError;
 export const isNotFound = (err: unknown): err is NotFoundError => err instanceof NotFoundError;
+
+/** A read's result, or undefined where the object does not exist (controller-runtime's IgnoreNotFound, for reads). */
+export async function ignoreNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
 export const isAlreadyExists = (err: unknown): err is AlreadyExistsError => err instanceof AlreadyExistsError;
 
 interface StatusBody {

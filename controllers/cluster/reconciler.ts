@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Annotations, Finalizers, Labels, type Cluster, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
 import type { Reader } from '../../runtime/cache/cache.js';
 import type { Client } from '../../runtime/client.js';
-import { isNotFound } from '../../runtime/errors.js';
+import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { PatchHelper } from '../../runtime/patch.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
@@ -40,15 +40,10 @@ export class ClusterReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    let cluster: Cluster;
-    try {
-      cluster = await this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, req);
-    } catch (err) {
-      if (isNotFound(err)) {
-        await this.workloads.forget(req.namespace, req.name);
-        return {};
-      }
-      throw err;
+    let cluster = await ignoreNotFound(this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, req));
+    if (!cluster) {
+      await this.workloads.forget(req.namespace, req.name);
+      return {};
     }
     if (cluster.spec.paused) {
       ctx.log.debug('cluster is paused');

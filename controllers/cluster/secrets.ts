@@ -2,7 +2,7 @@
 import { newCertificateKey } from '../../bootstrap/copycerts.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 import type { Client } from '../../runtime/client.js';
-import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
+import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
 import type { Cluster } from '../../api/v1alpha1/index.js';
 import { adminKubeconfig, adminKubeconfigCurrent } from './kubeconfig.js';
@@ -11,13 +11,8 @@ import { adoptedOwnerRefs, clusterOwnerRef, generatePkiMember, isControlledBy, p
 
 export const SECRET_GVK = { apiVersion: 'v1', kind: 'Secret' } as const;
 
-async function getSecret(c: Client, namespace: string, name: string): Promise<SecretLike | undefined> {
-  try {
-    return await c.get<SecretLike & KubeObject>(SECRET_GVK, { namespace, name });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function getSecret(c: Client, namespace: string, name: string): Promise<SecretLike | undefined> {
+  return ignoreNotFound(c.get<SecretLike & KubeObject>(SECRET_GVK, { namespace, name }));
 }
 
 export interface PkiResult {

@@ -9,7 +9,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Informer } from '../../runtime/cache/informer.js';
 import { Client } from '../../runtime/client.js';
-import { isNotFound } from '../../runtime/errors.js';
+import { ignoreNotFound } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
 import { secretNames } from './names.js';
 
@@ -56,14 +56,9 @@ export class WorkloadClusters {
 
   /** The admin kubeconfig text of a workload cluster, or undefined while the Secret does not exist. */
   async kubeconfigText(namespace: string, clusterName: string): Promise<string | undefined> {
-    try {
-      const s = await this.reader.get<KubeObject & { data?: Record<string, string> }>(SECRET_GVK, { namespace, name: secretNames.kubeconfig(clusterName) });
-      const v = s.data?.value;
-      return v ? Buffer.from(v, 'base64').toString('utf8') : undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const s = await ignoreNotFound(this.reader.get<KubeObject & { data?: Record<string, string> }>(SECRET_GVK, { namespace, name: secretNames.kubeconfig(clusterName) }));
+    const v = s?.data?.value;
+    return v ? Buffer.from(v, 'base64').toString('utf8') : undefined;
   }
 
   /** The cached client for a workload cluster; throws WorkloadClusterUnavailableError before the kubeconfig exists. */

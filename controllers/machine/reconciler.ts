@@ -7,7 +7,7 @@ import { Finalizers, Labels, type Cluster, type Machine, type MachineStatus } fr
 import { caCertHash } from '../../lib/pki.js';
 import type { Reader } from '../../runtime/cache/cache.js';
 import type { Client } from '../../runtime/client.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../runtime/errors.js';
+import { isAlreadyExists, isConflict, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { PatchHelper } from '../../runtime/patch.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
@@ -56,19 +56,9 @@ export class MachineReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    let machine: Machine;
-    try {
-      machine = await this.cache.get<Machine & KubeObject>(MACHINE_GVK, req);
-    } catch (err) {
-      if (isNotFound(err)) return {};
-      throw err;
-    }
-    let cluster: Cluster | undefined;
-    try {
-      cluster = await this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: req.namespace, name: machine.spec.clusterName });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    let machine = await ignoreNotFound(this.cache.get<Machine & KubeObject>(MACHINE_GVK, req));
+    if (!machine) return {};
+    const cluster = await ignoreNotFound(this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: req.namespace, name: machine.spec.clusterName }));
     if (cluster?.spec.paused) return {};
     if (machine.metadata.deletionTimestamp) return this.reconcileDelete(machine, cluster, ctx);
     if (!cluster) {
@@ -354,13 +344,8 @@ export class MachineReconciler implements Reconciler {
     }
   }
 
-  private async getSecret(namespace: string, name: string): Promise<(KubeObject & { data?: Record<string, string> }) | undefined> {
-    try {
-      return await this.client.get(SECRET_GVK, { namespace, name });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  private getSecret(namespace: string, name: string): Promise<(KubeObject & { data?: Record<string, string> }) | undefined> {
+    return ignoreNotFound(this.client.get(SECRET_GVK, { namespace, name }));
   }
 
   /** Drain, etcd member, Node, provider machine, finalizer: each step repeated until it is done. */

@@ -9,7 +9,7 @@ import {
   Annotations, Labels,
   type Cluster as ClusterT, type Machine as MachineT, type MachineDeployment as MachineDeploymentT, type MachineSet as MachineSetT,
 } from '../../api/v1alpha1/index.js';
-import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
+import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
@@ -51,15 +51,10 @@ export class MachineDeploymentReconciler implements Reconciler {
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     const key = `${req.namespace}/${req.name}`;
-    let md: MachineDeployment;
-    try {
-      md = await this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, req);
-    } catch (err) {
-      if (isNotFound(err)) {
-        this.pendingCreate.delete(key);
-        return {};
-      }
-      throw err;
+    const md = await ignoreNotFound(this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, req));
+    if (!md) {
+      this.pendingCreate.delete(key);
+      return {};
     }
     if (md.metadata.deletionTimestamp) return {};
     const cluster = await this.getCluster(md);
@@ -260,12 +255,7 @@ export class MachineDeploymentReconciler implements Reconciler {
   }
 
   private async getCluster(md: MachineDeployment): Promise<Cluster | undefined> {
-    try {
-      return await this.mgr.cache.get<Cluster>(CLUSTER_GVK, { namespace: md.metadata.namespace, name: md.spec.clusterName });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return ignoreNotFound(this.mgr.cache.get<Cluster>(CLUSTER_GVK, { namespace: md.metadata.namespace, name: md.spec.clusterName }));
   }
 
   /**

@@ -6,7 +6,7 @@
 import { Labels, type Cluster as ClusterT, type Machine as MachineT, type MachineDeployment as MachineDeploymentT, type MachineSet as MachineSetT, type MachineSetStatus } from '../../api/v1alpha1/index.js';
 import type { Kube } from '../shared/kube.js';
 import type { Manager } from '../../runtime/manager.js';
-import { isNotFound } from '../../runtime/errors.js';
+import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
@@ -48,16 +48,11 @@ export class MachineSetReconciler implements Reconciler {
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     const key = `${req.namespace}/${req.name}`;
-    let ms: MachineSet;
-    try {
-      ms = await this.mgr.cache.get<MachineSet>(MACHINESET_GVK, req);
-    } catch (err) {
-      if (isNotFound(err)) {
-        // Its Machines go with it through the garbage collector (they carry an owner reference).
-        this.expectations.forget(key);
-        return {};
-      }
-      throw err;
+    const ms = await ignoreNotFound(this.mgr.cache.get<MachineSet>(MACHINESET_GVK, req));
+    if (!ms) {
+      // Its Machines go with it through the garbage collector (they carry an owner reference).
+      this.expectations.forget(key);
+      return {};
     }
     if (ms.metadata.deletionTimestamp) return {};
     if (await this.clusterPaused(ms)) {
@@ -155,24 +150,14 @@ export class MachineSetReconciler implements Reconciler {
   private async frozenByOnDelete(ms: MachineSet): Promise<boolean> {
     const ref = controllerRefOf(ms);
     if (!ref || ref.kind !== 'MachineDeployment') return false;
-    try {
-      const md = await this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ms.metadata.namespace, name: ref.name });
-      if (md.metadata.uid !== ref.uid || md.spec.strategy?.type !== 'OnDelete') return false;
-      return ms.metadata.labels?.[Labels.templateHash] !== templateHash(md.spec.template);
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
+    const md = await ignoreNotFound(this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ms.metadata.namespace, name: ref.name }));
+    if (!md || md.metadata.uid !== ref.uid || md.spec.strategy?.type !== 'OnDelete') return false;
+    return ms.metadata.labels?.[Labels.templateHash] !== templateHash(md.spec.template);
   }
 
   private async clusterPaused(ms: MachineSet): Promise<boolean> {
-    try {
-      const cluster = await this.mgr.cache.get<Cluster>(CLUSTER_GVK, { namespace: ms.metadata.namespace, name: ms.spec.clusterName });
-      return cluster.spec.paused === true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
+    const cluster = await ignoreNotFound(this.mgr.cache.get<Cluster>(CLUSTER_GVK, { namespace: ms.metadata.namespace, name: ms.spec.clusterName }));
+    return cluster?.spec.paused === true;
   }
 
   /** Adopts (or releases) one Machine; resourceVersion makes it fail rather than overwrite a concurrent owner. */
