@@ -4,6 +4,7 @@
  * shuts down in order: stop taking work, let in-flight reconciles finish (up to a deadline), release the
  * lease, stop the informers, close the servers.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -163,6 +164,9 @@ export class Manager {
     if (this.started) throw new Error('manager already started');
     this.started = true;
     const log = this.logger.child({ component: 'manager' });
+    // Every controller source waits for its informer's sync on this one signal (and lets go once synced):
+    // more than Node's default of ten listeners is expected here, not a leak.
+    setMaxListeners(100, this.runAbort.signal);
     const onAbort = (): void => this.runAbort.abort(signal.reason);
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
