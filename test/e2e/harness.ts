@@ -23,6 +23,10 @@ const DOWN = /connection refused|connection to the server .* was refused|Unable 
 export interface E2EOptions {
   /** Loopback CIDR for the in-memory provider's machines and load balancer (unique per test file). */
   addressRange: string;
+  /** The daemon's log level (default: E2E_LOG_LEVEL, else warn). */
+  logLevel?: string;
+  /** Keep the daemon's whole output in memory (for checks over all of it), not only its tail. */
+  keepAllOutput?: boolean;
 }
 
 export class E2E {
@@ -42,8 +46,13 @@ export class E2E {
    */
   retryWhileDownMs = 0;
 
+  private readonly all?: string[];
+  private readonly logLevel: string;
+
   constructor(opts: E2EOptions) {
     this.addressRange = opts.addressRange;
+    this.logLevel = opts.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn';
+    if (opts.keepAllOutput) this.all = [];
   }
 
   /** Starts (or restarts) the daemon on the same data dir and API server port. */
@@ -53,11 +62,12 @@ export class E2E {
     // E2E_DAEMON_LOG=FILE keeps the whole output of every daemon start, for a failure's post-mortem.
     const keep = (d: Buffer): void => {
       this.out = (this.out + d.toString()).slice(-200_000);
+      this.all?.push(d.toString());
       if (process.env.E2E_DAEMON_LOG) appendFileSync(process.env.E2E_DAEMON_LOG, d);
     };
     const daemon = spawnClusterd(['run', '--data-dir', this.dataDir, '--apiserver-port', String(this.port),
       '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--concurrency', '4'],
-    { CLUSTERD_LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn' }, keep);
+    { CLUSTERD_LOG_LEVEL: this.logLevel }, keep);
     this.exited = daemon.exited.then(() => undefined);
     this.child = daemon.child;
     await this.until('the API server answers', async () => existsSync(this.kubeconfig) && (await this.kubectl('get', 'crd', '-o', 'name')).includes('clusters.clusterd.dev'), 60_000);
@@ -73,6 +83,12 @@ export class E2E {
 
   output(): string {
     return this.out;
+  }
+
+  /** Everything every daemon start printed (keepAllOutput). */
+  fullOutput(): string {
+    if (!this.all) throw new Error('fullOutput needs keepAllOutput');
+    return this.all.join('');
   }
 
   async kubectl(...args: string[]): Promise<string> {

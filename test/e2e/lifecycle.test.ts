@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { E2E } from './harness.js';
-import { deleteEverything, quickstartConverges, quickstartLooksRight, scaleWorkers, standaloneWorker, upgrade } from './scenarios.js';
+import { deleteEverything, quickstartConverges, quickstartLooksRight, scaleWorkers, secretsFoundIn, standaloneWorker, upgrade } from './scenarios.js';
 
-const e = new E2E({ addressRange: '127.51.0.0/16' });
+// Info-level logs, all kept: the secrets check reads every line the daemon wrote.
+const e = new E2E({ addressRange: '127.51.0.0/16', logLevel: 'info', keepAllOutput: true });
 
 before(async () => {
   await e.start();
@@ -37,6 +38,18 @@ test('3. control plane then workers to v1.31.0 with invariants on every event; v
   assert.deepEqual(md.violations, [], 'RollingUpdate within maxSurge/maxUnavailable');
   assert.ok(probes!.ok > 10, `the endpoint was probed (${probes!.ok} answers)`);
   assert.deepEqual(probes!.failures, [], 'the endpoint answered every probe');
+});
+
+test('private keys, the certificate key and token secrets never appear in logs, Events or status', async () => {
+  const events = await e.kubectl('get', 'events', '-A', '-o', 'json');
+  const statuses = JSON.stringify((JSON.parse(await e.kubectl('get', 'cl,md,ms,ma', '-A', '-o', 'json')) as { items: { status?: unknown }[] }).items.map((o) => o.status));
+  const workloadEvents = await e.workloadKubectl('demo', 'get', 'events', '-A', '-o', 'json');
+  const logs = e.fullOutput();
+  assert.match(logs, /bootstrap data rendered/, 'the logs are the info-level ones');
+  assert.deepEqual(await secretsFoundIn(e, { 'daemon logs': logs, 'Events': events, 'workload Events': workloadEvents, 'status': statuses }), []);
+  // The check can see a leak: the Secret itself, printed, is found.
+  const printed = await e.kubectl('get', 'secret', 'demo-ca', '-o', 'json');
+  assert.ok((await secretsFoundIn(e, { 'a printed Secret': printed })).includes('demo-ca private key (base64, as a Secret prints it) in a printed Secret'));
 });
 
 test('5. deleting the Cluster removes everything, nothing left in the provider', async () => {

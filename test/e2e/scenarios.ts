@@ -218,6 +218,49 @@ export async function upgrade(e: E2E, timeoutMs = 180_000, withInvariants = true
 }
 
 /** 5. Deleting the Cluster removes everything, with nothing left in the provider. */
+interface SecretObj {
+  metadata: { name: string };
+  type?: string;
+  data?: Record<string, string>;
+}
+
+const unb64 = (v: string | undefined): string => Buffer.from(v ?? '', 'base64').toString('utf8');
+/** A 64-character run from the middle of a PEM's body: enough to recognise the key wherever it is printed. */
+const pemSample = (pem: string): string => pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('').slice(40, 104);
+
+/**
+ * The cluster's secret material: CA and service-account private keys, the admin kubeconfig's client key, the
+ * certificate key, and every bootstrap token secret of the workload cluster. Returns where each one is found
+ * in the given texts (nowhere, if secrets stay secret).
+ */
+export async function secretsFoundIn(e: E2E, texts: Record<string, string>): Promise<string[]> {
+  const wanted: Record<string, string> = {};
+  for (const n of ['ca', 'etcd', 'proxy', 'sa']) {
+    const raw = (await e.json<SecretObj>('get', 'secret', `demo-${n}`)).data?.['tls.key'] ?? '';
+    const key = unb64(raw);
+    assert.match(key, /PRIVATE KEY/, `demo-${n} holds a private key`);
+    wanted[`demo-${n} private key`] = pemSample(key);
+    wanted[`demo-${n} private key (base64, as a Secret prints it)`] = raw.slice(40, 104);
+  }
+  const kubeconfig = unb64((await e.json<SecretObj>('get', 'secret', 'demo-kubeconfig')).data?.value);
+  const clientKey = /client-key-data: (\S+)/.exec(kubeconfig)?.[1];
+  assert.ok(clientKey, 'the admin kubeconfig has a client key');
+  wanted['admin client key'] = pemSample(unb64(clientKey));
+  wanted['admin client key (base64)'] = clientKey.slice(40, 104);
+  wanted['certificate key'] = unb64((await e.json<SecretObj>('get', 'secret', 'demo-certificate-key')).data?.value);
+  assert.match(wanted['certificate key'], /^[0-9a-f]{64}$/);
+  const tokens = (JSON.parse(await e.workloadKubectl('demo', 'get', 'secrets', '-n', 'kube-system', '-o', 'json')) as List<SecretObj>).items
+    .filter((x) => x.type === 'bootstrap.kubernetes.io/token');
+  assert.ok(tokens.length > 0, 'the workload cluster has bootstrap tokens');
+  for (const t of tokens) wanted[`bootstrap token ${unb64(t.data?.['token-id'])}`] = unb64(t.data?.['token-secret']);
+  const found: string[] = [];
+  for (const [what, value] of Object.entries(wanted)) {
+    assert.ok(value.length >= 16, `${what} sampled`);
+    for (const [where, text] of Object.entries(texts)) if (text.includes(value)) found.push(`${what} in ${where}`);
+  }
+  return found;
+}
+
 export async function deleteEverything(e: E2E, timeoutMs = 120_000): Promise<void> {
   await e.until('delete issued', async () => {
     await e.kubectl('delete', 'cl', 'demo', '--wait=false', '--ignore-not-found');
