@@ -154,3 +154,53 @@ test('a worker version newer than the control plane is held with a condition tha
   await env.client.patch(ref('workers'), { spec: { template: { spec: { version: 'v1.31.0' } } } });
   await converged('workers', 8, 'v1.31.0');
 });
+
+test('paused: a template change waits; resuming rolls it out', async () => {
+  await env.client.patch(ref('workers'), { spec: { replicas: 3 } });
+  await converged('workers', 3, 'v1.31.0');
+  await env.client.patch(ref('workers'), { spec: { paused: true, template: { spec: { version: 'v1.32.0' } } } });
+  await eventually('Progressing says paused', async () =>
+    (await getMD('workers')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason === 'MachineDeploymentPaused');
+  await sleep(800);
+  assert.ok(poolMachines('workers').every((m) => m.spec.version === 'v1.31.0'), 'no Machine is replaced while paused');
+  assert.equal((await setsOf('workers')).some((ms) => ms.spec.template.spec.version === 'v1.32.0' && (ms.spec.replicas ?? 0) > 0), false);
+  await env.client.patch(ref('workers'), { spec: { paused: false } });
+  await converged('workers', 3, 'v1.32.0');
+});
+
+test('OnDelete: a template change replaces a Machine only when the user deletes it', async () => {
+  await env.client.patch({ ...ref('c1', 'Cluster'), apiVersion: CLUSTER_GVK.apiVersion }, { spec: { controlPlane: { version: 'v1.33.0' } } });
+  await env.client.patchStatus(ref('c1', 'Cluster'), { status: { controlPlane: { version: 'v1.33.0' } } });
+  await env.client.patch(ref('workers'), { spec: { strategy: { type: 'OnDelete' }, template: { spec: { version: 'v1.33.0' } } } });
+  await eventually('the new MachineSet', async () => (await setsOf('workers')).some((ms) => ms.spec.template.spec.version === 'v1.33.0'));
+  await sleep(800);
+  assert.ok(poolMachines('workers').every((m) => m.spec.version === 'v1.32.0'), 'nothing is replaced until a Machine is deleted');
+
+  const [first, ...rest] = poolMachines('workers');
+  await env.client.delete({ ...MACHINE_GVK, metadata: { name: first!.metadata.name, namespace: 'default' } });
+  await eventually('one new Machine in the deleted one\'s place', async () => {
+    const live = poolMachines('workers');
+    return live.length === 3 && live.filter((m) => m.spec.version === 'v1.33.0').length === 1 && !live.some((m) => m.metadata.name === first!.metadata.name);
+  });
+  for (const m of rest) await env.client.delete({ ...MACHINE_GVK, metadata: { name: m.metadata.name, namespace: 'default' } });
+  await converged('workers', 3, 'v1.33.0');
+  await env.client.patch(ref('workers'), { spec: { strategy: { type: 'RollingUpdate' } } });
+});
+
+test('progressDeadlineSeconds: a rollout whose new Machines never become available says so, then recovers', async () => {
+  ready.stop();
+  await env.client.patch(ref('workers'), { spec: { progressDeadlineSeconds: 2, template: { metadata: { annotations: { 'example.com/rev': 'b' } } } } });
+  const stuck = await eventually('ProgressDeadlineExceeded', async () => {
+    const c = (await getMD('workers')).status?.conditions?.find((x) => x.type === 'Progressing');
+    return c?.reason === 'ProgressDeadlineExceeded' ? c : undefined;
+  }, 20_000);
+  assert.equal(stuck.status, 'False');
+  assert.match(stuck.message ?? '', /progress deadline of 2s exceeded; MachineSet \S+: 1 of 3 Machines updated, 3 available, 3 old/);
+  await eventually('a ProgressDeadlineExceeded Event', async () => {
+    const ev = await env.client.list<KubeObject & { reason?: string; involvedObject?: { name?: string } }>({ apiVersion: 'v1', kind: 'Event' }, { namespace: 'default' });
+    return ev.items.some((e) => e.reason === 'ProgressDeadlineExceeded' && e.involvedObject?.name === 'workers');
+  });
+  ready = fakeReadiness(env.client);
+  await converged('workers', 3, 'v1.33.0');
+  assert.equal((await getMD('workers')).status?.conditions?.find((c) => c.type === 'Progressing')?.reason, 'NewMachineSetAvailable');
+});
