@@ -185,6 +185,11 @@ export class E2E {
     return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
   }
 
+  /** A file on an in-memory machine's disk (its root folder), as its cloud-init left it. */
+  machineFile(cluster: string, machine: string, path: string, ns = 'default'): string {
+    return readFileSync(join(this.dataDir, 'inmemory', ns, cluster, 'machines', machine, path), 'utf8');
+  }
+
   providerClusterExists(cluster: string, ns = 'default'): boolean {
     return existsSync(join(this.dataDir, 'inmemory', ns, cluster));
   }

@@ -134,6 +134,8 @@ export async function standaloneWorker(e: E2E, timeoutMs = 90_000, workers = 2):
   assert.ok(node, 'nodeRef set');
   assert.match(await e.workloadKubectl('demo', 'get', 'node', node, '-L', 'pool'), /standalone/);
   assert.ok(e.providerMachines('demo').includes('demo-extra-worker'), 'provider machine exists');
+  // Its cloud-init wrote the file whose content came from a Secret (contentFrom).
+  assert.equal(e.machineFile('demo', 'demo-extra-worker', 'etc/motd'), 'demo-extra-worker: managed by clusterd\n');
   await e.until('demo-extra-worker deleted', async () => {
     await e.kubectl('delete', 'ma', 'demo-extra-worker', '--ignore-not-found', '--wait=true', '--timeout=60s');
     return true;
