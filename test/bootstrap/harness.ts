@@ -85,29 +85,40 @@ export async function initCluster(extraInitArgs: string[] = []): Promise<InitClu
     const caPem = readFileSync(pki('ca.crt'), 'utf8');
     const caKeyPem = readFileSync(pki('ca.key'), 'utf8');
     const startApprover = (): void => {
-      const certsApi = kc.makeApiClient(CertificatesV1Api);
-      void (async () => {
-        while (!approver.signal.aborted) {
-          try {
-            for (const csr of (await certsApi.listCertificateSigningRequest()).items) {
-              if (csr.status?.certificate) continue;
-              const name = csr.metadata!.name!;
-              csr.status = { conditions: [{ type: 'Approved', status: 'True', reason: 'TestApprove', message: 'approved by the test' }] };
-              const after = await certsApi.replaceCertificateSigningRequestApproval({ name, body: csr });
-              const pem = signCsr(Buffer.from(after.spec.request, 'base64').toString(), { certPem: caPem, keyPem: caKeyPem }, ['client']);
-              after.status = { ...after.status, certificate: Buffer.from(pem).toString('base64') };
-              await certsApi.replaceCertificateSigningRequestStatus({ name, body: after });
-            }
-          } catch {
-            // a race with the agent's own reads, or the server closing; try again
-          }
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      })();
+      approveCsrs(kc, { certPem: caPem, keyPem: caKeyPem }, approver.signal);
     };
     return { base, rootA, endpoint, token, hash: caCertHash(caPem), caPem, certificateKey, initOutput, kc, core, startApprover, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * Stand-in for the CSR approver and signer: until signal aborts, approves every pending CSR and signs it with the
+ * cluster CA. Returns the names it signed, as it signs them.
+ */
+export function approveCsrs(kc: KubeConfig, ca: { certPem: string; keyPem: string }, signal: AbortSignal): string[] {
+  const certsApi = kc.makeApiClient(CertificatesV1Api);
+  const approved: string[] = [];
+  void (async () => {
+    while (!signal.aborted) {
+      try {
+        for (const csr of (await certsApi.listCertificateSigningRequest()).items) {
+          if (csr.status?.certificate) continue;
+          const name = csr.metadata!.name!;
+          csr.status = { conditions: [{ type: 'Approved', status: 'True', reason: 'TestApprove', message: 'approved by the test' }] };
+          const after = await certsApi.replaceCertificateSigningRequestApproval({ name, body: csr });
+          const pem = signCsr(Buffer.from(after.spec.request, 'base64').toString(), ca, ['client']);
+          after.status = { ...after.status, certificate: Buffer.from(pem).toString('base64') };
+          await certsApi.replaceCertificateSigningRequestStatus({ name, body: after });
+          approved.push(name);
+        }
+      } catch {
+        // a race with the agent's own reads, or the server closing; try again
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return approved;
 }

@@ -7,11 +7,12 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { CertificatesV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startApiServer } from '../../apiserver/index.js';
 import { runAgent } from '../../bootstrap/agent.js';
-import { caCertHash, signCsr } from '../../lib/pki.js';
+import { caCertHash } from '../../lib/pki.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
+import { approveCsrs } from './harness.js';
 
 function capture(): { io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }; text(): string } {
   let buf = '';
@@ -85,29 +86,7 @@ test('init, control-plane join and worker join against the embedded API server',
   assert.ok(cp0.spec?.taints?.some((x) => x.key === 'node-role.kubernetes.io/control-plane' && x.effect === 'NoSchedule'));
 
   // Stand-in for the CSR approver and signer: approve every pending CSR and sign it with the cluster CA.
-  const certsApi = kc.makeApiClient(CertificatesV1Api);
-  const caKeyPem = readFileSync(pki(A, 'ca.key'), 'utf8');
-  const approved: string[] = [];
-  void (async () => {
-    while (!approver.signal.aborted) {
-      try {
-        const list = await certsApi.listCertificateSigningRequest();
-        for (const csr of list.items) {
-          if (csr.status?.certificate) continue;
-          const name = csr.metadata!.name!;
-          csr.status = { conditions: [{ type: 'Approved', status: 'True', reason: 'TestApprove', message: 'approved by the test' }] };
-          const after = await certsApi.replaceCertificateSigningRequestApproval({ name, body: csr });
-          const pem = signCsr(Buffer.from(after.spec.request, 'base64').toString(), { certPem: caPem, keyPem: caKeyPem }, ['client']);
-          after.status = { ...after.status, certificate: Buffer.from(pem).toString('base64') };
-          await certsApi.replaceCertificateSigningRequestStatus({ name, body: after });
-          approved.push(name);
-        }
-      } catch {
-        // a race with the agent's own reads; try again
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
+  const approved = approveCsrs(kc, { certPem: caPem, keyPem: readFileSync(pki(A, 'ca.key'), 'utf8') }, approver.signal);
 
   // 3. control-plane join into root B
   const joinCP = await agent([
