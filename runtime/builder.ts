@@ -70,15 +70,17 @@ export class Builder {
     if (!this.forKind) throw new Error('controller builder: for() is required');
     const name = this.name ?? this.forKind.kind.toLowerCase();
     const r: Reconciler = typeof reconciler === 'function' ? { reconcile: reconciler } : reconciler;
+    const cache = this.mgr.cache;
+    const primary = cache.getInformer(this.forKind);
     const c = new Controller(r, {
       name,
+      primary,
       maxConcurrentReconciles: this.options.maxConcurrentReconciles ?? this.mgr.options.concurrency,
       rateLimiter: this.options.rateLimiter,
       logger: this.mgr.logger,
       metrics: this.mgr.metrics,
     });
-    const cache = this.mgr.cache;
-    c.watch({ informer: cache.getInformer(this.forKind), map: enqueueForObject, predicates: [...this.globalPredicates, ...this.forPredicates] });
+    c.watch({ informer: primary, map: enqueueForObject, predicates: [...this.globalPredicates, ...this.forPredicates] });
     for (const o of this.owned) {
       c.watch({ informer: cache.getInformer(o.gvk), map: enqueueForOwner(this.forKind), predicates: [...this.globalPredicates, ...o.predicates] });
     }

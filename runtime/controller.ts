@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Informer } from './cache/informer.js';
-import { isConflict } from './errors.js';
+import { isConflict, isNotFound } from './errors.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { RateLimiter } from './queue/ratelimiter.js';
 import { RateLimitingQueue } from './queue/workqueue.js';
@@ -33,6 +33,8 @@ export interface ControllerOptions {
   rateLimiter?: RateLimiter<Request>;
   logger: Logger;
   metrics: RuntimeMetrics;
+  /** The informer of the reconciled kind (the builder's For): tells a deleted object from a missing other one. */
+  primary?: Informer;
 }
 
 export class Controller {
@@ -45,6 +47,7 @@ export class Controller {
   private workers: Promise<void>[] = [];
   private started = false;
   private readonly abort = new AbortController();
+  private readonly primary?: Informer;
 
   constructor(
     private readonly reconciler: Reconciler,
@@ -56,6 +59,7 @@ export class Controller {
       throw new Error(`maxConcurrentReconciles: must be a positive integer, got ${String(opts.maxConcurrentReconciles)}`);
     }
     this.metrics = opts.metrics;
+    this.primary = opts.primary;
     this.log = opts.logger.child({ controller: this.name });
     this.queue = new RateLimitingQueue<Request>({ keyOf: requestKey, rateLimiter: opts.rateLimiter, metrics: opts.metrics.queue(this.name) });
     opts.metrics.registerController(this.name, this.concurrency);
@@ -137,11 +141,19 @@ export class Controller {
     } catch (err) {
       end();
       this.metrics.activeWorkers.dec(labels);
+      if (this.deletedMeanwhile(err, req)) {
+        // Deleted (its last finalizer removed) while the reconcile worked from a cached copy: nothing is left to do.
+        log.debug('the object is gone; done');
+        this.queue.forget(req);
+        this.metrics.reconcileTotal.inc({ ...labels, result: 'success' });
+        return;
+      }
       this.metrics.reconcileErrors.inc(labels);
       this.metrics.reconcileTotal.inc({ ...labels, result: 'error' });
       const message = err instanceof Error ? err.message : String(err);
-      // A conflict is routine (someone wrote first); it is retried with back-off like any error.
-      if (isConflict(err)) log.info({ err: message }, 'conflict; requeueing');
+      // A conflict is routine (someone wrote first), and so is a NotFound for the object itself while the cache
+      // still has it (its DELETE event is on the way): both are retried with back-off like any error.
+      if (isConflict(err) || isNotFoundFor(err, req)) log.info({ err: message }, 'conflict or object gone; requeueing');
       else log.error({ err: message }, 'reconciler error');
       this.queue.addRateLimited(req);
       return;
@@ -161,4 +173,14 @@ export class Controller {
     }
     log.debug('reconciled');
   }
+
+  /** A NotFound for the reconciled object that the primary cache no longer holds either. */
+  private deletedMeanwhile(err: unknown, req: Request): boolean {
+    return this.primary !== undefined && isNotFoundFor(err, req) && this.primary.store.get(requestKey(req)) === undefined;
+  }
+}
+
+/** A NotFound naming the reconciled object (the API's Status details carry its name). */
+function isNotFoundFor(err: unknown, req: Request): boolean {
+  return isNotFound(err) && err.details?.name === req.name;
 }

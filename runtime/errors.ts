@@ -63,14 +63,6 @@ export async function ignoreNotFound<T>(read: Promise<T>): Promise<T | undefined
   }
 }
 
-/**
- * A NotFound for the very object being reconciled: it was deleted (its last finalizer removed) while a reconcile
- * worked from a cached copy a moment behind. Nothing is left to do; the watch's DELETE event follows.
- */
-export function isGone(err: unknown, plural: string, name: string): boolean {
-  return isNotFound(err) && err.details?.kind === plural && err.details?.name === name;
-}
-
 export const isAlreadyExists = (err: unknown): err is AlreadyExistsError => err instanceof AlreadyExistsError;
 
 interface StatusBody {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Annotations, Finalizers, Labels, type Cluster, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
 import type { Reader } from '../../runtime/cache/cache.js';
 import type { Client } from '../../runtime/client.js';
-import { ignoreNotFound, isGone, isNotFound } from '../../runtime/errors.js';
+import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { PatchHelper } from '../../runtime/patch.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
@@ -40,15 +40,6 @@ export class ClusterReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    try {
-      return await this.reconcileCluster(req, ctx);
-    } catch (err) {
-      if (isGone(err, 'clusters', req.name)) return {};
-      throw err;
-    }
-  }
-
-  private async reconcileCluster(req: Request, ctx: ReconcileContext): Promise<Result> {
     let cluster = await ignoreNotFound(this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, req));
     if (!cluster) {
       await this.workloads.forget(req.namespace, req.name);

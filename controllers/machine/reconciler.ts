@@ -7,7 +7,7 @@ import { Finalizers, Labels, type Cluster, type Machine, type MachineStatus } fr
 import { caCertHash } from '../../lib/pki.js';
 import type { Reader } from '../../runtime/cache/cache.js';
 import type { Client } from '../../runtime/client.js';
-import { isAlreadyExists, isConflict, ignoreNotFound, isGone, isNotFound } from '../../runtime/errors.js';
+import { isAlreadyExists, isConflict, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { PatchHelper } from '../../runtime/patch.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
@@ -56,15 +56,6 @@ export class MachineReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    try {
-      return await this.reconcileMachine(req, ctx);
-    } catch (err) {
-      if (isGone(err, 'machines', req.name)) return {};
-      throw err;
-    }
-  }
-
-  private async reconcileMachine(req: Request, ctx: ReconcileContext): Promise<Result> {
     let machine = await ignoreNotFound(this.cache.get<Machine & KubeObject>(MACHINE_GVK, req));
     if (!machine) return {};
     const cluster = await ignoreNotFound(this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: req.namespace, name: machine.spec.clusterName }));

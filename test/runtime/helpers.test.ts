@@ -8,7 +8,7 @@ import { enqueueByField, enqueueByLabel, enqueueForOwner } from '../../runtime/h
 import { parseBindAddress } from '../../runtime/server.js';
 import { microTime } from '../../runtime/leaderelection.js';
 import type { KubeObject } from '../../runtime/types.js';
-import { errorFromResponse, ignoreNotFound, isGone } from '../../runtime/errors.js';
+import { errorFromResponse, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 
 test('lastTransitionTime changes only when the status changes', () => {
   const obj: Conditioned = { metadata: { generation: 2 }, status: {} };
@@ -97,14 +97,13 @@ test('MicroTime has six fractional digits', () => {
   assert.equal(microTime(new Date('2024-05-06T07:08:09.123Z')), '2024-05-06T07:08:09.123000Z');
 });
 
-test('errors: the reconciled object gone is told from another NotFound; ignoreNotFound turns only NotFound into undefined', async () => {
+test('errors: a 404 Status becomes a NotFound with its details; ignoreNotFound turns only NotFound into undefined', async () => {
   const status = (code: number, reason: string, kind: string, name: string): string =>
     JSON.stringify({ kind: 'Status', status: 'Failure', reason, code, message: `${kind} "${name}" not found`, details: { name, group: 'clusterd.dev', kind } });
   const gone = errorFromResponse(404, status(404, 'NotFound', 'machines', 'm1'), 'patch Machine default/m1');
-  assert.equal(isGone(gone, 'machines', 'm1'), true);
-  assert.equal(isGone(gone, 'machines', 'm2'), false);
-  assert.equal(isGone(errorFromResponse(404, status(404, 'NotFound', 'secrets', 'm1'), 'get Secret'), 'machines', 'm1'), false, 'another object missing is an error');
-  assert.equal(isGone(errorFromResponse(409, status(409, 'Conflict', 'machines', 'm1'), 'patch'), 'machines', 'm1'), false);
+  assert.equal(isNotFound(gone), true);
+  assert.deepEqual(isNotFound(gone) && { name: gone.details?.name, kind: gone.details?.kind }, { name: 'm1', kind: 'machines' });
+  assert.equal(isNotFound(errorFromResponse(409, status(409, 'Conflict', 'machines', 'm1'), 'patch')), false);
   assert.equal(await ignoreNotFound(Promise.reject(gone)), undefined);
   assert.equal(await ignoreNotFound(Promise.resolve(7)), 7);
   await assert.rejects(ignoreNotFound(Promise.reject(errorFromResponse(500, 'boom', 'get'))), /boom/);

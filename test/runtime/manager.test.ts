@@ -121,6 +121,39 @@ test('a reconcile that hits a 409 is retried and then succeeds', async () => {
   }
 });
 
+test('a NotFound for the reconciled object itself, once its cache has let go too, ends the reconcile; any other NotFound is an error', async () => {
+  const mgr = newManager();
+  let otherTried = false;
+  newControllerManagedBy(mgr).named('vanish').for(CM).withEventFilter({ create: (o) => ['gone', 'other'].includes(o.metadata.name ?? '') }).complete(async (req) => {
+    const cm = await mgr.cache.get<KubeObject>(CM, req).catch(() => undefined);
+    if (!cm) return {};
+    if (req.name === 'other') {
+      if (otherTried) return {};
+      otherTried = true;
+      await mgr.client.get<KubeObject>(CM, { namespace: 'default', name: 'missing-other' });
+      return {};
+    }
+    // Deleted by someone else while this reconcile works from its cached copy, which then lets go of it.
+    await env.client.delete(cm);
+    await eventually('the cache lets go', async () => mgr.cache.get(CM, req).then(() => false, () => true));
+    await mgr.client.patch(cm, { metadata: { labels: { touched: 'yes' } } });
+    return {};
+  });
+  const h = await run(mgr);
+  try {
+    await env.client.create({ ...CM, metadata: { name: 'gone', namespace: 'default' } });
+    await env.client.create({ ...CM, metadata: { name: 'other', namespace: 'default' } });
+    await eventually('both reconciled', async () => {
+      const m = (await httpGet(`${h.metrics}/metrics`)).body;
+      return otherTried && /controller_runtime_reconcile_total\{controller="vanish",result="success"\} ([2-9]|\d\d)/.test(m);
+    });
+    const m = (await httpGet(`${h.metrics}/metrics`)).body;
+    assert.match(m, /controller_runtime_reconcile_errors_total\{controller="vanish"\} 1\n/, 'only the NotFound for another object counts as an error');
+  } finally {
+    await h.stop();
+  }
+});
+
 test('owned objects enqueue their owner; the owner-UID index finds them; events aggregate', async () => {
   const mgr = newManager();
   const reconciled: string[] = [];
