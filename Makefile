@@ -11,7 +11,15 @@ TEST_CONCURRENCY ?= 2
 # A hung test fails instead of blocking CI: no single test may take longer than this.
 TEST_TIMEOUT_MS ?= 300000
 
-.PHONY: all deps build lint typecheck test test-only test-chaos run bench generate clean
+# The real Kubernetes binaries, compiled from Go modules by tools/kube/build.sh into a cache outside git
+# (lib/kube-binaries.ts reads the same place). The tests run the first version's kubectl, etcd, kube-apiserver and
+# kube-controller-manager; the second is the upgrade source.
+KUBE_VERSIONS ?= v1.37.2 v1.36.3
+export KUBE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/clusterd/kube
+KUBE_BIN := $(KUBE_CACHE)/$(firstword $(KUBE_VERSIONS))/bin
+TEST_ENV = PATH="$(KUBE_BIN):$$PATH"
+
+.PHONY: all deps build lint typecheck test test-only test-chaos run bench generate clean kube
 
 all: build
 
@@ -35,17 +43,21 @@ lint: deps
 generate: build
 	$(NODE) dist/api/generate-crds.js crds
 
-test: lint build
-	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
+# Builds what is missing (a few seconds when the cache is warm; see tools/kube/build.sh).
+kube:
+	@for v in $(KUBE_VERSIONS); do tools/kube/build.sh $$v || exit 1; done
+
+test: lint build kube
+	$(TEST_ENV) $(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
 
 # Run the tests without lint, for a quick loop while developing.
-test-only: build
-	$(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
+test-only: build kube
+	$(TEST_ENV) $(NODE) --test --test-reporter=spec --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) $(TEST_FILES)
 
 # Scenario 6 alone (the daemon SIGKILLed at random moments during the lifecycle; also part of `make test`).
 # E2E_SEED=N replays a run's kill moments; E2E_DAEMON_LOG=FILE keeps every daemon's output.
-test-chaos: build
-	$(NODE) --test --test-reporter=spec --test-timeout=$(TEST_TIMEOUT_MS) dist/test/e2e/crash.test.js
+test-chaos: build kube
+	$(TEST_ENV) $(NODE) --test --test-reporter=spec --test-timeout=$(TEST_TIMEOUT_MS) dist/test/e2e/crash.test.js
 
 # The embedded default: own API server, in-memory provider, kubeconfig in .clusterd/kubeconfig.
 run: build

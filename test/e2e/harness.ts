@@ -1,6 +1,10 @@
 /**
- * End-to-end harness: a real `clusterd run` (embedded API server, in-memory provider) in a temp data dir,
- * driven with the real kubectl, which can be SIGKILLed and restarted on the same data dir (scenario 6).
+ * End-to-end harness: a real `clusterd run` (in-memory provider) in a temp data dir, driven with the real kubectl,
+ * which can be SIGKILLed and restarted on the same data dir (scenario 6). Two management backends:
+ * - `embedded`: the daemon starts its own API server (what `make run` does);
+ * - `kube`: a real etcd + kube-apiserver + kube-controller-manager (test/support/kube-control-plane.ts), the CRDs
+ *   applied with kubectl, and `clusterd run --kubeconfig` against it, as in a real management cluster. The control
+ *   plane outlives the daemon's kills, as a real one would.
  * Each harness owns a loopback address range, so two e2e files can run side by side.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
@@ -14,13 +18,18 @@ import yaml from 'js-yaml';
 import type { Machine } from '../../api/v1alpha1/index.js';
 import { cliPath, repoRoot } from '../../lib/paths.js';
 import { freePort, spawnClusterd } from '../support/clusterd-process.js';
+import { KubeControlPlane } from '../support/kube-control-plane.js';
 
 const run = promisify(execFile);
 
 /** What kubectl says when nothing is listening, or the connection was cut mid-request. */
 const DOWN = /connection refused|connection to the server .* was refused|Unable to connect|EOF|connection reset|i\/o timeout|Client\.Timeout|context deadline|unexpected end|http2|ECONNREFUSED|ECONNRESET|socket hang up|not found in.*watch|an error on the server|no objects passed to/i;
 
+export type Backend = 'embedded' | 'kube';
+
 export interface E2EOptions {
+  /** The management cluster: clusterd's embedded API server (default) or a real kube-apiserver. */
+  backend?: Backend;
   /** Loopback CIDR for the in-memory provider's machines and load balancer (unique per test file). */
   addressRange: string;
   /** The daemon's log level (default: E2E_LOG_LEVEL, else warn). */
@@ -48,8 +57,12 @@ export class E2E {
 
   private readonly all?: string[];
   private readonly logLevel: string;
+  readonly backend: Backend;
+  /** The real management control plane (backend kube). */
+  controlPlane?: KubeControlPlane;
 
   constructor(opts: E2EOptions) {
+    this.backend = opts.backend ?? 'embedded';
     this.addressRange = opts.addressRange;
     this.logLevel = opts.logLevel ?? process.env.E2E_LOG_LEVEL ?? 'warn';
     if (opts.keepAllOutput) this.all = [];
@@ -65,12 +78,27 @@ export class E2E {
       this.all?.push(d.toString());
       if (process.env.E2E_DAEMON_LOG) appendFileSync(process.env.E2E_DAEMON_LOG, d);
     };
-    const daemon = spawnClusterd(['run', '--data-dir', this.dataDir, '--apiserver-port', String(this.port),
+    const where = this.backend === 'embedded' ? ['--apiserver-port', String(this.port)] : ['--kubeconfig', await this.kubeManagement()];
+    const daemon = spawnClusterd(['run', '--data-dir', this.dataDir, ...where,
       '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--concurrency', '4'],
     { CLUSTERD_LOG_LEVEL: this.logLevel }, keep);
     this.exited = daemon.exited.then(() => undefined);
     this.child = daemon.child;
     await this.until('the API server answers', async () => existsSync(this.kubeconfig) && (await this.kubectl('get', 'crd', '-o', 'name')).includes('clusters.clusterd.dev'), 60_000);
+  }
+
+  /**
+   * Backend kube: starts the real control plane once, installs crds/ with kubectl as a user of a real management
+   * cluster would, and returns the admin kubeconfig (also at this.kubeconfig, for kubectl).
+   */
+  private async kubeManagement(): Promise<string> {
+    if (!this.controlPlane) {
+      this.controlPlane = await KubeControlPlane.start();
+      writeFileSync(this.kubeconfig, readFileSync(this.controlPlane.adminKubeconfig), { mode: 0o600 });
+      await this.kubectl('apply', '-f', join(repoRoot(), 'crds'));
+      await this.kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
+    }
+    return this.controlPlane.adminKubeconfig;
   }
 
   /** SIGKILL: no graceful shutdown, as a crash. */
@@ -219,6 +247,7 @@ export class E2E {
   /** Kills the daemon and removes the data dir (kept when E2E_KEEP is set, for a post-mortem). */
   async close(): Promise<void> {
     await this.kill();
+    await this.controlPlane?.stop();
     if (process.env.E2E_KEEP) process.stderr.write(`e2e: kept ${this.dataDir}\n`);
     else rmSync(this.dataDir, { recursive: true, force: true });
   }
