@@ -128,6 +128,9 @@ export class KubeControlPlane {
       'etcd-servers': etcdUrl,
       'bind-address': '127.0.0.1',
       'advertise-address': '127.0.0.1',
+      // kube-apiserver refuses to publish a loopback address as the kubernetes Service's endpoint; nothing here
+      // reaches the API server through that Service.
+      'endpoint-reconciler-type': 'none',
       'secure-port': String(apiPort),
       'cert-dir': pki,
       'tls-cert-file': file('apiserver.crt', serving.certPem),
