@@ -1,6 +1,7 @@
 /** Request bodies, content negotiation and responses: the HTTP edges of the REST layer. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yaml from 'js-yaml';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf/decode.js';
 import { ApiError, badRequest, unsupportedMediaType } from './status.js';
 
 /** kube-apiserver's limit for request bodies (3 MiB). */
@@ -48,7 +49,7 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-const OBJECT_TYPES = ['application/json', 'application/yaml'];
+const OBJECT_TYPES = ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE];
 
 function parseText(text: string, yamlAllowed: boolean): unknown {
   if (yamlAllowed) {
@@ -76,6 +77,7 @@ export function parseObjectBody(contentType: string | undefined, body: Buffer): 
   const mt = contentType ? mediaType(contentType) : 'application/json';
   if (!OBJECT_TYPES.includes(mt)) throw unsupportedMediaType(mt, OBJECT_TYPES);
   if (body.length === 0) throw badRequest('the request body is empty; expected a Kubernetes resource');
+  if (mt === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(body);
   return asObject(parseText(body.toString('utf8'), mt === 'application/yaml'));
 }
 
