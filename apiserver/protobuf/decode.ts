@@ -52,7 +52,6 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   }
   let unknown: { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array };
   let message: protobuf.Message;
-  let type: protobuf.Type | undefined;
   try {
     unknown = types().lookupType('k8s.io.apimachinery.pkg.runtime.Unknown').decode(body.subarray(MAGIC.length)) as typeof unknown;
   } catch (err) {
@@ -62,7 +61,7 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   const kind = unknown.typeMeta?.kind ?? '';
   if (!kind) throw badRequest('Object \'Kind\' is missing in protobuf envelope');
   // DeleteOptions and friends travel under the group of the request; they live in meta/v1.
-  type = lookup(`${packageOf(apiVersion)}.${kind}`) ?? lookup(`${META}.${kind}`);
+  const type = lookup(`${packageOf(apiVersion)}.${kind}`) ?? lookup(`${META}.${kind}`);
   if (!type) throw new ApiError(415, 'UnsupportedMediaType', `no kind "${kind}" is registered for version "${apiVersion}" in protobuf; send it as application/json`);
   try {
     message = type.decode(unknown.raw ?? new Uint8Array());
