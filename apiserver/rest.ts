@@ -2,6 +2,7 @@
  * The REST verbs on resources: get, list, create, update, patch, delete and deletecollection, with their
  * subresources (status, scale, approval, finalize). Watches live in watch.ts.
  */
+import { checkDecoded, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logging.js';
@@ -567,9 +568,9 @@ export class Rest {
 function runPatch(kind: PatchKind, doc: JsonObject | undefined, patch: unknown, apiVersion: string, k: string, manager: string, force: boolean, r: ResourceRequest | undefined): JsonObject {
   try {
     switch (kind) {
-      case 'json': return applyJsonPatch(doc!, patch);
-      case 'merge': return applyMergePatch(doc!, patch);
-      case 'strategic': return applyStrategicMergePatch(doc!, patch, apiVersion, k);
+      case 'json': return checkPatched(applyJsonPatch(doc!, patch));
+      case 'merge': return checkPatched(applyMergePatch(doc!, patch));
+      case 'strategic': return checkPatched(applyStrategicMergePatch(doc!, patch, apiVersion, k));
       case 'apply': {
         const res = serverSideApply(doc, patch as JsonObject, manager, force, r?.info.schema, {
           subresource: r?.subresource === 'status' ? 'status' : undefined, hasStatusSubresource: !!r?.info.subresources.status,
@@ -578,22 +579,33 @@ function runPatch(kind: PatchKind, doc: JsonObject | undefined, patch: unknown, 
           const body = conflictStatus(res.conflicts) as { message: string; details?: StatusDetails };
           throw new ApiError(409, 'Conflict', body.message, body.details);
         }
-        return res.object;
+        return checkPatched(res.object);
       }
     }
   } catch (e) {
+    // Past the depth and size limits (a patch may nest its values below the stored object's): refused, not a 500.
+    if (e instanceof RangeError) throw new ApiError(422, 'Invalid', `the patched object is invalid: exceeded max depth of ${MAX_JSON_DEPTH}`);
     if (e instanceof PatchError) {
+      if (e.code === 413) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${e.message}`);
       throw e.code === 409 ? new ApiError(409, 'Conflict', e.message) : e.code === 400 ? badRequest(e.message) : new ApiError(422, 'Invalid', e.message);
     }
     throw e;
   }
 }
 
+/** A patch can nest or grow an object past what a body may carry: the same limits hold for the result. */
+function checkPatched(obj: JsonObject): JsonObject {
+  const problem = checkDecoded(obj, { maxBytes: MAX_BODY_BYTES });
+  if (problem?.kind === 'size') throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+  if (problem) throw new ApiError(422, 'Invalid', `the patched object is invalid: ${problem.message}`);
+  return obj;
+}
+
 function getPath(obj: unknown, path: string[]): unknown {
   let cur = obj;
   for (const seg of path) {
     if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[seg];
+    cur = getOwn(cur, seg);
   }
   return cur;
 }
@@ -601,10 +613,11 @@ function getPath(obj: unknown, path: string[]): unknown {
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
   let cur = obj;
   for (const seg of path.slice(0, -1)) {
-    if (!cur[seg] || typeof cur[seg] !== 'object') cur[seg] = {};
-    cur = cur[seg] as Record<string, unknown>;
+    const child = getOwn(cur, seg);
+    if (!child || typeof child !== 'object') setOwn(cur, seg, {});
+    cur = getOwn(cur, seg) as Record<string, unknown>;
   }
-  cur[path[path.length - 1]!] = value;
+  setOwn(cur, path[path.length - 1]!, value);
 }
 
 export function partial(o: KObject): Record<string, unknown> {

@@ -1,4 +1,5 @@
 /** Label and field selectors in the syntax of `?labelSelector=` and `?fieldSelector=`. */
+import { getOwn } from '../lib/safe-json.js';
 import { LabelSelectorError, matches, parseSelector, selectorToString, type LabelSelector, type Selector } from '../lib/labels.js';
 import { badRequest } from './status.js';
 
@@ -51,7 +52,7 @@ function fieldValue(obj: Record<string, unknown>, path: string): string {
   let cur: unknown = obj;
   for (const seg of path.split('.')) {
     if (!cur || typeof cur !== 'object') return '';
-    cur = (cur as Record<string, unknown>)[seg];
+    cur = getOwn(cur, seg);
   }
   if (cur === undefined || cur === null) return '';
   return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);

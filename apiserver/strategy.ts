@@ -2,6 +2,7 @@
  * Per-type behaviour on create and update, kube-apiserver's "strategies": which names are valid, which
  * fields the server owns, what a status or approval write may change, and how generation moves.
  */
+import { setOwn } from '../lib/safe-json.js';
 import { CRD_RESOURCE } from './builtins.js';
 import { crdResources, storageKeyOf, type CrdSpec } from './registry.js';
 import type { KObject } from './storage/index.js';
@@ -191,7 +192,7 @@ function normalizeSecret(obj: KObject): void {
   const sd = obj.stringData as Record<string, string> | undefined;
   if (sd && typeof sd === 'object') {
     const data = { ...((obj.data ?? {}) as Record<string, string>) };
-    for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(String(v)).toString('base64');
+    for (const [k, v] of Object.entries(sd)) setOwn(data, k, Buffer.from(String(v)).toString('base64'));
     obj.data = data;
     delete obj.stringData;
   }
