@@ -2,6 +2,8 @@
  * The embedded Kubernetes-compatible API server: startApiServer() for tests and the daemon, openStorage()
  * for a store shared between several servers (a simulated stacked etcd).
  */
+import { NodeRestriction } from './noderestriction.js';
+import { NodeAuthorizer } from './node-authorizer.js';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -43,6 +45,10 @@ export interface ApiServerOptions {
   anonymous?: boolean;
   /** Default AlwaysAllow. */
   authorization?: 'AlwaysAllow' | 'RBAC';
+  /** With RBAC: the Node authorizer first (`--authorization-mode=Node,RBAC`, kubeadm's). Default true. */
+  nodeAuthorizer?: boolean;
+  /** The NodeRestriction admission plugin (kubeadm enables it). Default true when authorization is RBAC. */
+  nodeRestriction?: boolean;
   logger?: Logger;
   /** How many events are kept for watch resumption (older revisions get 410 Gone). Default 10000. */
   watchCacheSize?: number;
@@ -110,9 +116,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const hostForUrl = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
 
   const handler = new Handler({
-    ctx: { storage, registry, watchCache, gc, logger },
+    ctx: { storage, registry, watchCache, gc, logger, admission: opts.authorization === 'RBAC' && opts.nodeRestriction !== false ? new NodeRestriction(storage) : undefined },
     auth: { tokens, bootstrapTokens: !!opts.enableBootstrapTokenAuth, anonymous: !!opts.anonymous, storage },
-    authorizer: opts.authorization === 'RBAC' ? new RbacAuthorizer(storage) : undefined,
+    authorizer: opts.authorization === 'RBAC' ? new RbacAuthorizer(storage, opts.nodeAuthorizer === false ? undefined : new NodeAuthorizer(storage)) : undefined,
     watch: { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000, defaultTimeoutSeconds: opts.watchTimeoutSeconds, open: openWatches },
     serverAddress: () => `${hostForUrl}:${port}`,
   }, logger);

@@ -2,6 +2,7 @@
  * The REST verbs on resources: get, list, create, update, patch, delete and deletecollection, with their
  * subresources (status, scale, approval, finalize). Watches live in watch.ts.
  */
+import type { NodeRestriction, Operation } from './noderestriction.js';
 import { checkDecoded, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -31,6 +32,8 @@ export interface RestContext {
   watchCache: WatchCache;
   gc: GarbageCollector;
   logger: Logger;
+  /** The NodeRestriction admission plugin, when enabled. */
+  admission?: NodeRestriction;
 }
 
 export interface ResourceRequest {
@@ -256,6 +259,15 @@ export class Rest {
     if (errs.length) throw invalid(r.info.kind, r.info.group, name, errs);
   }
 
+  /** Admission of a write (NodeRestriction), after defaulting and before validation, as kube's mutating admission. */
+  private async admit(r: ResourceRequest, operation: Operation, object?: KObject, old?: KObject): Promise<void> {
+    if (!this.ctx.admission || !r.user) return;
+    await this.ctx.admission.admit({
+      user: r.user, operation, group: r.info.group, resource: r.info.plural, subresource: r.subresource, namespace: r.namespace,
+      name: r.name ?? object?.metadata.name ?? '', object, old,
+    });
+  }
+
   private sendWritten(r: ResourceRequest, code: number, obj: KObject, warnings: string[]): void {
     if (warnings.length) r.res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
     sendRaw(r.res, code, jsonOf(present(r.info, obj)));
@@ -292,6 +304,7 @@ export class Rest {
     if (tracksGeneration(r.info)) m.generation = 1;
     else delete m.generation;
     prepareCreate(r.info, obj, r.user);
+    await this.admit(scoped, 'CREATE', obj);
     this.validateObject(scoped, obj, warnings);
     if (trackFields) track(r, undefined, obj);
     if (dryRun) return obj;
@@ -363,6 +376,7 @@ export class Rest {
       }
       this.validateObject(r, next, warnings);
     }
+    await this.admit(r, 'UPDATE', next, old);
     const nm = next.metadata;
     nm.resourceVersion = old.metadata.resourceVersion;
     if (tracksGeneration(r.info)) nm.generation = (old.metadata.generation ?? 1) + (specChanged(old, next) ? 1 : 0);
@@ -502,6 +516,7 @@ export class Rest {
     const opts = await this.deleteOptions(r);
     const key = keyOf(r.info, r.namespace, r.name!);
     const cur = await this.mustGet(r.info, r.namespace, r.name!);
+    await this.admit(r, 'DELETE', undefined, cur);
     if (opts.dryRun) return sendRaw(r.res, 200, jsonOf(present(r.info, cur)));
     const storageKey = storageKeyOf(r.info);
     if (storageKey === '/namespaces') return this.deleteNamespace(r, cur);

@@ -74,6 +74,18 @@ export function parseFieldSelector(sel: string | undefined): ObjectMatcher | und
   return (obj) => reqs.every((r) => (fieldValue(obj, r.path) === r.value) !== r.neg);
 }
 
+/** The terms of a field selector, for authorization (the Node authorizer scopes pod lists by spec.nodeName); [] when malformed. */
+export function fieldSelectorTerms(sel: string | undefined): { field: string; op: '=' | '!='; value: string }[] {
+  if (!sel || !sel.trim()) return [];
+  const out: { field: string; op: '=' | '!='; value: string }[] = [];
+  for (const part of splitUnescaped(sel, ',')) {
+    const m = part.trim().match(/^([A-Za-z0-9_.\-/]+)\s*(==|=|!=)(.*)$/);
+    if (!m) return [];
+    out.push({ field: m[1]!, op: m[2] === '!=' ? '!=' : '=', value: unescapeField(m[3]!) });
+  }
+  return out;
+}
+
 /** `metadata.name=x` pins a watch or list to one object; the REST layer uses it to avoid a scan. */
 export function singleNameFromFieldSelector(sel: string | undefined): string | undefined {
   if (!sel) return undefined;

@@ -3,6 +3,7 @@
  * discovery, OpenAPI, REST and watch. node:https is used directly: the URL space is kube's, not a route table,
  * and watches need the raw response stream.
  */
+import { fieldSelectorTerms } from './selectors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logging.js';
 import { authenticate, type AuthConfig, type UserInfo } from './auth.js';
@@ -107,12 +108,14 @@ export class Handler {
   }
 
   private async authorize(user: UserInfo, a: RequestAttributes): Promise<void> {
-    if (!this.cfg.authorizer || (await this.cfg.authorizer.authorize(user, a))) return;
+    if (!this.cfg.authorizer) return;
+    const d = await this.cfg.authorizer.decide(user, a);
+    if (d.allow) return;
     const what = a.resourceRequest
       ? `User "${user.name}" cannot ${a.verb} resource "${a.resource}${a.subresource ? '/' + a.subresource : ''}" in API group "${a.apiGroup ?? ''}"${a.namespace ? ` in the namespace "${a.namespace}"` : a.name === undefined ? ' at the cluster scope' : ''}`
       : `User "${user.name}" cannot ${a.verb} path "${a.path}"`;
     const subject = a.resourceRequest ? `${a.resource}${a.apiGroup ? '.' + a.apiGroup : ''}${a.name ? ` "${a.name}"` : ''} is forbidden` : 'forbidden';
-    throw new ApiError(403, 'Forbidden', `${subject}: ${what}`, a.resourceRequest ? { name: a.name, group: a.apiGroup, kind: a.resource } : undefined);
+    throw new ApiError(403, 'Forbidden', `${subject}: ${what}${d.reason ? `: ${d.reason}` : ''}`, a.resourceRequest ? { name: a.name, group: a.apiGroup, kind: a.resource } : undefined);
   }
 
   private cachedDoc(key: string, build: () => Record<string, unknown> | undefined): string | undefined {
@@ -195,7 +198,10 @@ export class Handler {
         req.resume();
         throw methodNotAllowed(method);
     }
-    await this.authorize(user, { verb, resourceRequest: true, apiGroup: info.group, resource: info.plural, subresource, namespace, name, path: segs.join('/') });
+    // As kube's RequestInfo: a list or watch pinned by metadata.name=<x> is authorized as a request for <x>.
+    const fieldSelector = verb === 'list' || verb === 'watch' ? fieldSelectorTerms(query.get('fieldSelector') ?? undefined) : undefined;
+    const authzName = name ?? fieldSelector?.find((t) => t.field === 'metadata.name' && t.op === '=')?.value;
+    await this.authorize(user, { verb, resourceRequest: true, apiGroup: info.group, resource: info.plural, subresource, namespace, name: authzName, path: segs.join('/'), fieldSelector });
     const r: ResourceRequest = { req, res, info, namespace, name, subresource, query, user };
     if (!name && (method === 'PUT' || method === 'PATCH')) {
       req.resume();

@@ -137,7 +137,9 @@ export function stableJson(v: unknown): string {
 export function prepareCreate(info: ResourceInfo, obj: KObject, user?: UserInfo): void {
   const key = storageKeyOf(info);
   if (key === 'certificates.k8s.io/certificatesigningrequests' && user) {
-    obj.spec = { ...(obj.spec as object), username: user.name, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}) };
+    // The requestor is the authenticated user, whatever the body claims (kube's csrStrategy.PrepareForCreate).
+    const { username: _u, groups: _g, uid: _i, extra: _e, ...rest } = (obj.spec ?? {}) as Record<string, unknown>;
+    obj.spec = { ...rest, username: user.name, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}) };
   }
   if (info.subresources.status && (info.custom || key === 'certificates.k8s.io/certificatesigningrequests')) delete obj.status;
   if (key === '/namespaces') {
@@ -158,6 +160,9 @@ export function prepareUpdate(info: ResourceInfo, obj: KObject, old: KObject): v
   }
   if (key === '/secrets') normalizeSecret(obj);
   if (key === '/namespaces') obj.spec = old.spec;
+  // A CSR's spec is what the server recorded at creation (requestor included): an update keeps it, as kube's
+  // csrStrategy.PrepareForUpdate does, so approval can trust spec.username and spec.groups.
+  if (key === 'certificates.k8s.io/certificatesigningrequests') obj.spec = old.spec;
   if (key === CRD_RESOURCE) obj.status = crdStatus(obj, old);
 }
 
