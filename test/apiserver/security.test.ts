@@ -1,0 +1,188 @@
+/**
+ * The holes found when the API server was probed as an attacker (issue 12), each reproduced over HTTPS against a
+ * server with kubeadm's authorization (Node,RBAC and NodeRestriction), with the client certificates of an admin and of
+ * a worker's kubelet.
+ */
+import assert from 'node:assert/strict';
+import { Agent, request } from 'node:https';
+import { after, before, test } from 'node:test';
+import { newCsr, newPrivateKey, newSelfSignedCA, signCert } from '../../lib/pki.js';
+import { startApiServer, type RunningApiServer } from '../../apiserver/index.js';
+
+const ca = newSelfSignedCA('security-ca');
+let server: RunningApiServer;
+const agents: Agent[] = [];
+
+interface Reply { status: number; body: string; json: Record<string, unknown> }
+type Call = (method: string, path: string, body?: unknown, contentType?: string) => Promise<Reply>;
+
+function clientFor(cn: string, orgs: string[]): Call {
+  const cert = signCert({ commonName: cn, organization: orgs, usages: ['client'] }, ca);
+  const agent = new Agent({ keepAlive: true, ca: server.caPem, cert: cert.certPem, key: cert.keyPem });
+  agents.push(agent);
+  return (method, path, body, contentType = 'application/json') => new Promise((resolve, reject) => {
+    const u = new URL(server.url);
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = request({ host: u.hostname, port: u.port, method, path, agent, headers: payload !== undefined ? { 'Content-Type': contentType } : {} }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let json: Record<string, unknown> = {};
+        try {
+          json = JSON.parse(text) as Record<string, unknown>;
+        } catch { /* not JSON */ }
+        resolve({ status: res.statusCode ?? 0, body: text, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+let admin: Call;
+let kubeletA: Call;
+
+const node = (name: string): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: {} });
+
+before(async () => {
+  server = await startApiServer({ port: 0, clientCA: ca, authorization: 'RBAC' });
+  admin = clientFor('kubernetes-admin', ['system:masters']);
+  kubeletA = clientFor('system:node:node-a', ['system:nodes']);
+  assert.equal((await admin('POST', '/api/v1/nodes', node('node-b'))).status, 201);
+  assert.equal((await kubeletA('POST', '/api/v1/nodes', node('node-a'))).status, 201);
+  for (const s of ['bootstrap-token-abcdef', 'kubeadm-certs', 'for-pod-a', 'for-pod-b']) {
+    assert.equal((await admin('POST', '/api/v1/namespaces/kube-system/secrets', { metadata: { name: s }, stringData: { k: 'v' } })).status, 201);
+  }
+  const pod = (name: string, nodeName: string, secret: string): Record<string, unknown> => ({
+    metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', secret: { secretName: secret } }] },
+  });
+  assert.equal((await admin('POST', '/api/v1/namespaces/kube-system/pods', pod('pod-a', 'node-a', 'for-pod-a'))).status, 201);
+  assert.equal((await admin('POST', '/api/v1/namespaces/kube-system/pods', pod('pod-b', 'node-b', 'for-pod-b'))).status, 201);
+});
+
+after(async () => {
+  for (const a of agents) a.destroy();
+  await server.close();
+});
+
+test('1: a JSON patch through /__proto__ is refused and pollutes nothing; creates keep working', async () => {
+  const r = await kubeletA('PATCH', '/api/v1/nodes/node-a', [{ op: 'add', path: '/__proto__/deletionTimestamp', value: '2020-01-01T00:00:00Z' }], 'application/json-patch+json');
+  assert.equal(r.status, 422, r.body);
+  assert.match(String(r.json.message), /doc is missing path/);
+  assert.equal(({} as Record<string, unknown>).deletionTimestamp, undefined);
+  // Merge, strategic merge and apply treat `__proto__` as an ordinary (unknown, pruned) key.
+  for (const [ct, body] of [
+    ['application/merge-patch+json', '{"__proto__":{"polluted":true},"data":{"__proto__":"kept"}}'],
+    ['application/strategic-merge-patch+json', '{"metadata":{"__proto__":{"polluted":true}},"data":{"constructor":"x"}}'],
+    ['application/apply-patch+yaml', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","__proto__":{"polluted":true}},"data":{"toString":"y"}}'],
+  ] as const) {
+    if (ct !== 'application/apply-patch+yaml') await admin('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'cm' } });
+    const p = await admin('PATCH', `/api/v1/namespaces/default/configmaps/cm${ct.includes('apply') ? '?fieldManager=t' : ''}`, body, ct);
+    assert.ok(p.status < 300, `${ct}: ${p.body}`);
+    assert.equal(Object.getPrototypeOf(p.json), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined, ct);
+  }
+  const got = await admin('GET', '/api/v1/namespaces/default/configmaps/cm');
+  assert.deepEqual(Object.keys(got.json.data as object).sort(), ['__proto__', 'constructor', 'toString']);
+  assert.equal((await admin('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'after-proto' } })).status, 201);
+});
+
+test('2: a kubelet reads only what its pods reference, and modifies only its own Node (Node authorizer + NodeRestriction)', async () => {
+  const forbidden = async (r: Promise<Reply>, re: RegExp): Promise<void> => {
+    const x = await r;
+    assert.equal(x.status, 403, x.body);
+    assert.match(String(x.json.message), re);
+  };
+  await forbidden(kubeletA('GET', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef'), /no relationship found between node 'node-a' and this object/);
+  await forbidden(kubeletA('GET', '/api/v1/namespaces/kube-system/secrets/kubeadm-certs'), /no relationship found/);
+  await forbidden(kubeletA('GET', '/api/v1/namespaces/kube-system/secrets/for-pod-b'), /no relationship found/);
+  await forbidden(kubeletA('GET', '/api/v1/secrets'), /cannot list resource "secrets"/);
+  await forbidden(kubeletA('GET', '/api/v1/namespaces/kube-system/secrets'), /No Object name found/);
+  assert.equal((await kubeletA('GET', '/api/v1/namespaces/kube-system/secrets/for-pod-a')).status, 200);
+  assert.equal((await kubeletA('GET', '/api/v1/namespaces/kube-system/secrets?fieldSelector=metadata.name%3Dfor-pod-a')).status, 200);
+  // Nodes: its own only.
+  assert.equal((await kubeletA('GET', '/api/v1/nodes/node-a')).status, 200);
+  await forbidden(kubeletA('GET', '/api/v1/nodes/node-b'), /node 'node-a' cannot read 'node-b', only its own Node object/);
+  await forbidden(kubeletA('GET', '/api/v1/nodes'), /cannot read all nodes/);
+  await forbidden(kubeletA('PATCH', '/api/v1/nodes/node-b', { metadata: { labels: { x: 'y' } } }, 'application/merge-patch+json'), /nodes "node-b" is forbidden: node "node-a" is not allowed to modify node "node-b"/);
+  await forbidden(kubeletA('DELETE', '/api/v1/nodes/node-b'), /cannot delete resource "nodes"/);
+  await forbidden(kubeletA('DELETE', '/api/v1/nodes/node-a'), /cannot delete resource "nodes"/);
+  await forbidden(kubeletA('PATCH', '/api/v1/nodes/node-a', { metadata: { labels: { 'node-role.kubernetes.io/control-plane': '' } } }, 'application/merge-patch+json'), /is not allowed to modify labels: node-role.kubernetes.io\/control-plane/);
+  await forbidden(kubeletA('PATCH', '/api/v1/nodes/node-a', { spec: { taints: [] , unschedulable: true } }, 'application/merge-patch+json').then(async (r) => r.status === 200 ? kubeletA('PATCH', '/api/v1/nodes/node-a', { spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } }, 'application/merge-patch+json') : r), /not allowed to modify taints/);
+  assert.equal((await kubeletA('PATCH', '/api/v1/nodes/node-a', { metadata: { labels: { 'kubernetes.io/arch': 'amd64', 'example.com/own': 'yes' } } }, 'application/merge-patch+json')).status, 200);
+  // Pods: only mirror pods bound to itself, only delete its own.
+  await forbidden(kubeletA('POST', '/api/v1/namespaces/kube-system/pods', { metadata: { name: 'evil' }, spec: { nodeName: 'node-b', containers: [{ name: 'c', image: 'x' }] } }), /can only create mirror pods/);
+  await forbidden(kubeletA('POST', '/api/v1/namespaces/kube-system/pods', { metadata: { name: 'evil', annotations: { 'kubernetes.io/config.mirror': 'x' } }, spec: { nodeName: 'node-b', containers: [{ name: 'c', image: 'x' }] } }), /can only create pods with spec.nodeName set to itself/);
+  await forbidden(kubeletA('DELETE', '/api/v1/namespaces/kube-system/pods/pod-b'), /can only delete pods with spec.nodeName set to itself/);
+  await forbidden(kubeletA('GET', '/api/v1/pods'), /can only list\/watch pods with spec.nodeName field selector/);
+  assert.equal((await kubeletA('GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a')).status, 200);
+  // Leases: its own, in kube-node-lease.
+  await forbidden(kubeletA('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { metadata: { name: 'node-b' } }), /can only access node lease with the same name as the requesting node/);
+  assert.equal((await kubeletA('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { metadata: { name: 'node-a' } })).status, 201);
+});
+
+test('3: a CSR for another node is refused, and a CSR\'s spec cannot be rewritten after creation', async () => {
+  const csr = (cn: string, signerName: string): Record<string, unknown> => ({
+    apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: `csr-${cn.replace(/:/g, '-')}-${signerName.length}` },
+    spec: { request: Buffer.from(newCsr(newPrivateKey(), cn, ['system:nodes'])).toString('base64'), signerName, usages: ['client auth'], username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers'] },
+  });
+  const path = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
+  const other = await kubeletA('POST', path, csr('system:node:node-b', 'kubernetes.io/kube-apiserver-client-kubelet'));
+  assert.equal(other.status, 403, other.body);
+  assert.match(String(other.json.message), /can only create a node CSR with CN=system:node:node-a/);
+  const mine = await kubeletA('POST', path, csr('system:node:node-a', 'kubernetes.io/kube-apiserver-client-kubelet'));
+  assert.equal(mine.status, 201, mine.body);
+  const spec = mine.json.spec as { username: string; groups: string[] };
+  assert.equal(spec.username, 'system:node:node-a', 'the requestor is the authenticated user, not what the body claims');
+  assert.deepEqual(spec.groups, ['system:nodes', 'system:authenticated']);
+  const name = (mine.json.metadata as { name: string }).name;
+  const rewritten = { ...mine.json, spec: { ...spec, username: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:authenticated'] } };
+  assert.equal((await admin('PUT', `${path}/${name}`, rewritten)).status, 200);
+  const after = (await admin('GET', `${path}/${name}`)).json.spec as { username: string; groups: string[] };
+  assert.equal(after.username, 'system:node:node-a');
+  assert.deepEqual(after.groups, ['system:nodes', 'system:authenticated']);
+  const patched = await admin('PATCH', `${path}/${name}`, { spec: { username: 'someone-else' } }, 'application/merge-patch+json');
+  assert.equal((patched.json.spec as { username: string }).username, 'system:node:node-a');
+});
+
+test('4: YAML alias amplification is refused as go-yaml refuses it, quickly, and stores nothing', async () => {
+  const bomb = ['apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: bomb}', 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+    'f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]', 'g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]', 'data: {x: "y"}', 'h: [*g,*g,*g,*g,*g,*g,*g,*g,*g]'].join('\n');
+  const start = performance.now();
+  const r = await admin('POST', '/api/v1/namespaces/default/configmaps', bomb, 'application/yaml');
+  assert.equal(r.status, 400, r.body);
+  assert.match(String(r.json.message), /excessive aliasing/);
+  assert.ok(performance.now() - start < 2000);
+  // Aliases within go-yaml's budget that would still expand past the request limit: 413, not a 500 or a stored giant.
+  const wide = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: wide}\ndata: {x: &s "${'z'.repeat(200_000)}"}\nbinaryData: {}\nmore: [${Array(20).fill('*s').join(',')}]\n`;
+  const w = await admin('POST', '/api/v1/namespaces/default/configmaps', wide, 'application/yaml');
+  assert.equal(w.status, 413, w.body);
+  assert.equal((await admin('GET', '/api/v1/namespaces/default/configmaps/bomb')).status, 404);
+  assert.equal((await admin('GET', '/api/v1/namespaces/default/configmaps/wide')).status, 404);
+  // Aliases in moderation are fine.
+  const ok = await admin('POST', '/api/v1/namespaces/default/configmaps', 'metadata: {name: aliased}\ndata: {a: &v "1", b: *v}\n', 'application/yaml');
+  assert.equal(ok.status, 201, ok.body);
+  assert.deepEqual(ok.json.data, { a: '1', b: '1' });
+});
+
+test('5: nesting 10,000 levels deep is a 400 or 422 with a clear message, never a 500', async () => {
+  const deep = (n: number): string => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+  const create = await admin('POST', '/api/v1/namespaces/default/configmaps', `{"metadata":{"name":"deep"},"data":${deep(10_000)}}`);
+  assert.equal(create.status, 400, create.body.slice(0, 200));
+  assert.match(String(create.json.message), /exceeded max depth/);
+  const merge = await admin('PATCH', '/api/v1/namespaces/default/configmaps/after-proto', `{"extra":${deep(10_000)}}`, 'application/merge-patch+json');
+  assert.equal(merge.status, 400);
+  assert.match(String(merge.json.message), /exceeded max depth/);
+  // A JSON patch may nest a value below an already deep one: the result is bounded too.
+  const half = JSON.parse(deep(900)) as unknown;
+  await admin('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'halfdeep' } });
+  const p1 = await admin('PATCH', '/api/v1/namespaces/default/configmaps/halfdeep', [{ op: 'add', path: '/x', value: half }], 'application/json-patch+json');
+  assert.ok(p1.status === 200 || p1.status === 422, p1.body.slice(0, 200));
+  const path = '/x' + '/a'.repeat(800);
+  const p2 = await admin('PATCH', '/api/v1/namespaces/default/configmaps/halfdeep', [{ op: 'add', path: '/y', value: half }, { op: 'add', path: `${path.replace('/x', '/y')}/b`, value: half }, { op: 'copy', from: '/y', path: '/z' }], 'application/json-patch+json');
+  assert.equal(p2.status, 422, p2.body.slice(0, 200));
+  assert.match(String(p2.json.message), /exceeded max depth/);
+  assert.equal((await admin('GET', '/readyz')).body, 'ok');
+});
