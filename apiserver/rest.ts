@@ -2,6 +2,7 @@
  * The REST verbs on resources: get, list, create, update, patch, delete and deletecollection, with their
  * subresources (status, scale, approval, finalize). Watches live in watch.ts.
  */
+import { builtinTypeError } from './builtin-types.js';
 import type { NodeRestriction, Operation } from './noderestriction.js';
 import { checkDecoded, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
 import { randomUUID } from 'node:crypto';
@@ -20,7 +21,7 @@ import {
   alreadyExists, ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, statusBody, unsupportedMediaType, type StatusDetails,
 } from './status.js';
 import { StorageError, type KObject, type ObjectKey, type Storage } from './storage/index.js';
-import { prepareCreate, prepareUpdate, pruneBuiltin, specChanged, stableJson, statusUpdate, tracksGeneration, validateCrd, validateMeta, validateName } from './strategy.js';
+import { prepareCreate, prepareUpdate, pruneBuiltin, validateDataSize, specChanged, stableJson, statusUpdate, tracksGeneration, validateCrd, validateMeta, validateName } from './strategy.js';
 import { toTable } from './table/index.js';
 import type { UserInfo } from './auth.js';
 import type { FieldError, ResourceInfo } from './types.js';
@@ -253,10 +254,17 @@ export class Rest {
 
   private validateObject(r: ResourceRequest, obj: KObject, warnings: string[]): void {
     const name = obj.metadata.name ?? '';
-    const errs: FieldError[] = [...validateName(r.info, name), ...validateMeta(obj.metadata)];
+    const errs: FieldError[] = [...validateName(r.info, name), ...validateMeta(obj.metadata), ...validateDataSize(r.info, obj)];
     errs.push(...this.schemaCheck(r, obj, warnings));
     if (storageKeyOf(r.info) === CRD_RESOURCE) errs.push(...validateCrd(obj));
     if (errs.length) throw invalid(r.info.kind, r.info.group, name, errs);
+  }
+
+  /** A built-in object must decode into its Go type, as kube-apiserver's decoder requires (400 otherwise). */
+  private typeCheck(r: ResourceRequest, obj: KObject): void {
+    if (r.info.custom) return;
+    const err = builtinTypeError(storageKeyOf(r.info), r.info.kind, gvOf(r.info), obj);
+    if (err) throw badRequest(err);
   }
 
   /** Admission of a write (NodeRestriction), after defaulting and before validation, as kube's mutating admission. */
@@ -286,6 +294,7 @@ export class Rest {
   }
 
   private async createObject(r: ResourceRequest, obj: KObject, dryRun: boolean, warnings: string[], trackFields: boolean): Promise<KObject> {
+    this.typeCheck(r, obj);
     const m = obj.metadata;
     if (!m.name) {
       if (typeof m.generateName === 'string' && m.generateName) m.name = m.generateName + randomSuffix();
@@ -339,6 +348,7 @@ export class Rest {
   /** The shared tail of PUT and PATCH: carry server-owned fields, validate, store with compare-and-swap. */
   private async updateObject(r: ResourceRequest, obj: KObject, expectedRV: number | undefined, dryRun: boolean, warnings: string[], trackFields: boolean, old?: KObject): Promise<{ object: KObject; code: number }> {
     const key = keyOf(r.info, r.namespace, r.name!);
+    this.typeCheck(r, obj);
     old ??= await this.mustGet(r.info, r.namespace, r.name!);
     if (expectedRV !== undefined && String(expectedRV) !== old.metadata.resourceVersion) {
       throw conflict(r.info.plural, r.info.group, r.name!, 'the object has been modified; please apply your changes to the latest version and try again');

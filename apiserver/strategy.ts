@@ -41,6 +41,27 @@ export function validateName(info: ResourceInfo, name: string): FieldError[] {
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
+/** apimachinery's TotalAnnotationSizeLimitB: keys and values of all annotations together, 256 KiB. */
+const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+/** api.MaxSecretSize: a ConfigMap's or Secret's data, 1 MiB. */
+const MAX_DATA_SIZE = 1024 * 1024;
+
+/** ValidateConfigMap / ValidateSecret: the data together may not exceed 1 MiB. */
+export function validateDataSize(info: ResourceInfo, obj: KObject): FieldError[] {
+  const key = storageKeyOf(info);
+  if (key !== '/configmaps' && key !== '/secrets') return [];
+  let total = 0;
+  for (const field of ['data', 'binaryData'] as const) {
+    const m = obj[field];
+    if (!m || typeof m !== 'object') continue;
+    for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+      const bytes = typeof v !== 'string' ? 0 : key === '/secrets' || field === 'binaryData' ? Math.floor((v.length * 3) / 4) : Buffer.byteLength(v);
+      total += Buffer.byteLength(k) + bytes;
+    }
+  }
+  return total > MAX_DATA_SIZE ? [{ type: 'FieldValueTooLong', field: key === '/secrets' ? 'data' : '', detail: `may not be more than ${MAX_DATA_SIZE} bytes` }] : [];
+}
+
 export function validateMeta(meta: Record<string, unknown>): FieldError[] {
   const errs: FieldError[] = [];
   for (const field of ['labels', 'annotations'] as const) {
@@ -59,6 +80,12 @@ export function validateMeta(meta: Record<string, unknown>): FieldError[] {
         errs.push({ type: 'FieldValueInvalid', field: `metadata.labels`, badValue: val, detail: "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character" });
       }
     }
+  }
+  const annotations = meta.annotations;
+  if (annotations && typeof annotations === 'object' && !Array.isArray(annotations)) {
+    let total = 0;
+    for (const [k, v] of Object.entries(annotations)) total += Buffer.byteLength(k) + Buffer.byteLength(typeof v === 'string' ? v : '');
+    if (total > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push({ type: 'FieldValueTooLong', field: 'metadata.annotations', detail: `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
   }
   for (const field of ['finalizers'] as const) {
     const v = meta[field];

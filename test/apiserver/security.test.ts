@@ -186,3 +186,47 @@ test('5: nesting 10,000 levels deep is a 400 or 422 with a clear message, never 
   assert.match(String(p2.json.message), /exceeded max depth/);
   assert.equal((await admin('GET', '/readyz')).body, 'ok');
 });
+
+test('6: built-in kinds are type-checked against their schemas, in kube-apiserver\'s decoding words', async () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['/api/v1/namespaces/default/configmaps', { metadata: { name: 't1' }, data: { a: { b: [1, 2] } } }, /^ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal object into Go struct field ConfigMap.data of type string$/],
+    ['/api/v1/namespaces/default/secrets', { metadata: { name: 't2' }, data: { a: 5 } }, /^Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal number 5 into Go struct field Secret.data of type \[\]uint8$/],
+    ['/api/v1/namespaces/default/secrets', { metadata: { name: 't3' }, data: { a: 'not base64!' } }, /^Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3$/],
+    ['/api/v1/nodes', { metadata: { name: 't4' }, spec: 'garbage' }, /^Node in version "v1" cannot be handled as a Node: json: cannot unmarshal string into Go struct field Node.spec of type v1.NodeSpec$/],
+    ['/api/v1/namespaces/default/pods', { metadata: { name: 't5' }, spec: { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 1.5 }] }] } }, /Go struct field Pod.spec.containers.ports.containerPort of type int32/],
+  ];
+  for (const [path, body, re] of cases) {
+    const r = await admin('POST', path, body);
+    assert.equal(r.status, 400, `${path}: ${r.body}`);
+    assert.match(String(r.json.message), re);
+  }
+  // A patch that breaks the type is refused the same way, and the object is unchanged.
+  await admin('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'typed' }, data: { a: 'b' } });
+  const p = await admin('PATCH', '/api/v1/namespaces/default/configmaps/typed', { data: { a: 7 } }, 'application/merge-patch+json');
+  assert.equal(p.status, 400);
+  assert.deepEqual((await admin('GET', '/api/v1/namespaces/default/configmaps/typed')).json.data, { a: 'b' });
+  // Quantities may be numbers, as Go's resource.Quantity accepts.
+  const pod = await admin('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'q' }, spec: { containers: [{ name: 'c', image: 'x', resources: { limits: { cpu: 1 } } }] } });
+  assert.equal(pod.status, 201, pod.body);
+});
+
+test('7: annotations are limited to 256 KiB in total, on built-in kinds and custom resources alike; data to 1 MiB', async () => {
+  const big = 'x'.repeat(1024 * 1024);
+  const r = await admin('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'annotated', annotations: { a: big } } });
+  assert.equal(r.status, 422, r.body.slice(0, 300));
+  assert.match(String(r.json.message), /metadata.annotations: Too long: may not be more than 262144 bytes/);
+  const justUnder = await admin('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'annotated', annotations: { a: 'x'.repeat(256 * 1024 - 1) } } });
+  assert.equal(justUnder.status, 201);
+  const patch = await admin('PATCH', '/api/v1/namespaces/default/configmaps/annotated', { metadata: { annotations: { b: 'yy' } } }, 'application/merge-patch+json');
+  assert.equal(patch.status, 422);
+  const crd = await admin('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+    metadata: { name: 'things.example.com' },
+    spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Thing', plural: 'things' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+  });
+  assert.equal(crd.status, 201, crd.body);
+  const cr = await admin('POST', '/apis/example.com/v1/namespaces/default/things', { apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't', annotations: { a: big } } });
+  assert.equal(cr.status, 422, cr.body.slice(0, 300));
+  const data = await admin('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'bigdata' }, data: { a: 'x'.repeat(700 * 1024), b: 'x'.repeat(700 * 1024) } });
+  assert.equal(data.status, 422, data.body.slice(0, 300));
+  assert.match(String(data.json.message), /Too long: may not be more than 1048576 bytes/);
+});
