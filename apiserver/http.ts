@@ -28,8 +28,17 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       }
       chunks.push(c);
     });
+    let ended = false;
     req.on('end', () => {
+      ended = true;
       if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    // A connection closed (or timed out by the server) before the body ended: the request is over.
+    req.on('close', () => {
+      if (!ended && !failed) {
+        failed = true;
+        reject(badRequest('the request body ended before it was complete'));
+      }
     });
     req.on('error', (e) => {
       if (!failed) {

@@ -25,6 +25,8 @@ export interface HandlerConfig {
   authorizer?: RbacAuthorizer;
   watch: WatchOptions;
   serverAddress: () => string;
+  /** Requests other than watches that take longer get kube's 504 (its timeout filter); 0 = none. */
+  requestTimeoutMs?: number;
 }
 
 const NOT_FOUND = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -71,6 +73,7 @@ export class Handler {
       // Paths and status only: query strings may carry tokens in some clients, bodies may carry secrets.
       res.on('finish', () => this.logger.debug({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - start) }, 'request'));
     }
+    this.limitDuration(req, res);
     this.dispatch(req, res).catch((e: unknown) => {
       if (e instanceof ApiError) {
         sendError(res, e);
@@ -80,6 +83,24 @@ export class Handler {
       sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`));
     });
   };
+
+  /**
+   * kube-apiserver's WithTimeoutForNonLongRunningRequests: a request (a body that never arrives, say) that has not
+   * been answered within the request timeout gets a 504 and its connection is closed. Watches are long-running.
+   */
+  private limitDuration(req: IncomingMessage, res: ServerResponse): void {
+    const ms = this.cfg.requestTimeoutMs ?? 0;
+    const url = req.url ?? '';
+    if (ms <= 0 || /[?&]watch=(true|1)(&|$)/.test(url) || /^\/apis?\/(?:[^/?]+\/)?[^/?]+\/watch\//.test(url)) return;
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      res.setHeader('Connection', 'close');
+      sendError(res, new ApiError(504, 'Timeout', 'Timeout: request did not complete within the allotted timeout'));
+      res.once('finish', () => req.destroy());
+    }, Math.min(ms, 2 ** 31 - 1));
+    res.once('close', () => clearTimeout(timer));
+    res.once('finish', () => clearTimeout(timer));
+  }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';

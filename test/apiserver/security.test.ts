@@ -230,3 +230,56 @@ test('7: annotations are limited to 256 KiB in total, on built-in kinds and cust
   assert.equal(data.status, 422, data.body.slice(0, 300));
   assert.match(String(data.json.message), /Too long: may not be more than 1048576 bytes/);
 });
+
+/** A raw request over TLS with the admin's certificate: what node's HTTP client would refuse to send. */
+async function raw(srv: RunningApiServer, text: string, waitMs = 5000): Promise<{ head: string; body: string; ended: boolean }> {
+  const { connect } = await import('node:tls');
+  const cert = signCert({ commonName: 'kubernetes-admin', organization: ['system:masters'], usages: ['client'] }, ca);
+  const u = new URL(srv.url);
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: u.hostname, port: Number(u.port), ca: srv.caPem, cert: cert.certPem, key: cert.keyPem, servername: 'localhost' }, () => s.write(text));
+    let data = '';
+    let ended = false;
+    const finish = (): void => {
+      clearTimeout(t);
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      resolve({ head, body, ended });
+      s.destroy();
+    };
+    const t = setTimeout(finish, waitMs);
+    s.on('data', (d: Buffer) => {
+      data += d.toString();
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      const len = /content-length: (\d+)/i.exec(head);
+      if (len && Buffer.byteLength(body) >= Number(len[1])) finish();
+    });
+    s.on('end', () => { ended = true; finish(); });
+    s.on('error', reject);
+  });
+}
+
+test('8: HTTP edges answer as kube-apiserver does: 431, 405, 504 for a body that never comes, 504 for a future revision, no timer overflow', async () => {
+  const srv = await startApiServer({ port: 0, clientCA: ca, authorization: 'RBAC', requestTimeoutSeconds: 1 });
+  try {
+    const long = await raw(srv, `GET /api/v1/namespaces/default/configmaps?x=${'a'.repeat(17 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.match(long.head, /^HTTP\/1.1 (414|431) /);
+    const method = await raw(srv, 'FOO /api/v1/namespaces HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(method.head, /^HTTP\/1.1 405 /);
+    assert.equal(JSON.parse(method.body).kind, 'Status');
+    const start = Date.now();
+    const slow = await raw(srv, 'POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"metadata"', 5000);
+    assert.match(slow.head, /^HTTP\/1.1 504 /);
+    assert.match(slow.body, /request did not complete within the allotted timeout/);
+    assert.ok(Date.now() - start < 4000 && Date.now() - start >= 900);
+    const future = await raw(srv, 'GET /api/v1/namespaces/default/configmaps?watch=true&resourceVersion=99999999 HTTP/1.1\r\nHost: x\r\n\r\n', 6000);
+    assert.match(future.head, /^HTTP\/1.1 504 /);
+    const status = JSON.parse(future.body) as { message: string; reason: string; details: { causes: { reason: string }[]; retryAfterSeconds: number } };
+    assert.match(status.message, /^Timeout: Too large resource version: 99999999, current: \d+$/);
+    assert.equal(status.details.causes[0]!.reason, 'ResourceVersionTooLarge');
+    const forever = await raw(srv, 'GET /api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1000000000000 HTTP/1.1\r\nHost: x\r\n\r\n', 1500);
+    assert.match(forever.head, /^HTTP\/1.1 200 /);
+    assert.equal(forever.ended, false, 'a huge timeoutSeconds must not overflow the timer and end the watch at once');
+  } finally {
+    await srv.close();
+  }
+});
