@@ -2,6 +2,7 @@
  * events.k8s.io/v1 Events are the core/v1 Events seen through another schema, as in kube-apiserver: one store,
  * so `kubectl describe` (core/v1) shows what a controller recorded through events.k8s.io and the other way round.
  */
+import { hasOwn } from '../lib/safe-json.js';
 import type { KObject } from './storage/index.js';
 
 /** [core/v1 field, events.k8s.io/v1 field] for the fields that differ in name only. */
@@ -20,7 +21,7 @@ function rename(obj: KObject, from: 0 | 1): KObject {
   for (const pair of RENAMES) {
     const a = pair[from];
     const b = pair[1 - from]!;
-    if (a in out) {
+    if (hasOwn(out, a)) {
       out[b] = out[a];
       delete out[a];
     }

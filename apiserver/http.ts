@@ -1,4 +1,5 @@
 /** Request bodies, content negotiation and responses: the HTTP edges of the REST layer. */
+import { checkDecoded } from '../lib/safe-json.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import yaml from 'js-yaml';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from './protobuf/decode.js';
@@ -28,8 +29,17 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
       }
       chunks.push(c);
     });
+    let ended = false;
     req.on('end', () => {
+      ended = true;
       if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    // A connection closed (or timed out by the server) before the body ended: the request is over.
+    req.on('close', () => {
+      if (!ended && !failed) {
+        failed = true;
+        reject(badRequest('the request body ended before it was complete'));
+      }
     });
     req.on('error', (e) => {
       if (!failed) {
@@ -53,17 +63,35 @@ const OBJECT_TYPES = ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYP
 
 function parseText(text: string, yamlAllowed: boolean): unknown {
   if (yamlAllowed) {
+    let v: unknown;
     try {
-      return yaml.load(text, { schema: yaml.JSON_SCHEMA });
+      v = yaml.load(text, { schema: yaml.JSON_SCHEMA });
     } catch (e) {
       throw badRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
+    checkDecodedBody(v, 'error converting YAML to JSON: ');
+    // Aliases are shared objects in js-yaml; the walkers mutate in place, so each use gets its own copy.
+    return v !== null && typeof v === 'object' ? JSON.parse(JSON.stringify(v)) : v;
   }
+  let v: unknown;
   try {
-    return JSON.parse(text);
+    v = JSON.parse(text);
   } catch (e) {
     throw badRequest(`couldn't get version/kind; json parse error: ${e instanceof Error ? e.message : String(e)}`);
   }
+  checkDecodedBody(v, "couldn't get version/kind; json parse error: ");
+  return v;
+}
+
+/**
+ * The limits kube-apiserver's decoders enforce, applied to what was decoded: go-yaml's alias budget, the nesting
+ * depth, and the request size limit once YAML aliases are expanded (a 335-byte body must not become 200 MB).
+ */
+function checkDecodedBody(v: unknown, prefix: string): void {
+  const problem = checkDecoded(v, { maxBytes: MAX_BODY_BYTES });
+  if (!problem) return;
+  if (problem.kind === 'size') throw tooLarge();
+  throw badRequest(prefix + problem.message);
 }
 
 function asObject(v: unknown): Record<string, unknown> {

@@ -2,8 +2,11 @@
  * The embedded Kubernetes-compatible API server: startApiServer() for tests and the daemon, openStorage()
  * for a store shared between several servers (a simulated stacked etcd).
  */
+import { NodeRestriction } from './noderestriction.js';
+import { NodeAuthorizer } from './node-authorizer.js';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeconfigYaml } from '../lib/kubeconfig.js';
@@ -43,11 +46,17 @@ export interface ApiServerOptions {
   anonymous?: boolean;
   /** Default AlwaysAllow. */
   authorization?: 'AlwaysAllow' | 'RBAC';
+  /** With RBAC: the Node authorizer first (`--authorization-mode=Node,RBAC`, kubeadm's). Default true. */
+  nodeAuthorizer?: boolean;
+  /** The NodeRestriction admission plugin (kubeadm enables it). Default true when authorization is RBAC. */
+  nodeRestriction?: boolean;
   logger?: Logger;
   /** How many events are kept for watch resumption (older revisions get 410 Gone). Default 10000. */
   watchCacheSize?: number;
   /** How often watches with allowWatchBookmarks get a bookmark. Default 10 s. */
   bookmarkIntervalMs?: number;
+  /** kube-apiserver's --request-timeout for requests other than watches, in seconds: then a 504. Default 60. */
+  requestTimeoutSeconds?: number;
   /** How long a watch without timeoutSeconds lasts before the server ends it (clients re-watch). Default 30-60 min. */
   watchTimeoutSeconds?: number;
 }
@@ -63,6 +72,29 @@ export interface RunningApiServer {
   kubeConfig(): KubeConfig;
   /** Stops listening and ends watches; does not close a shared storage. */
   close(): Promise<void>;
+}
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  HPE_URI_TOO_LONG: [414, 'Request-URI Too Long'],
+  HPE_INVALID_METHOD: [405, 'Method Not Allowed'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/**
+ * A request node's HTTP parser refuses (a URL or headers over 16 KiB, a method it does not know, headers that never
+ * finish) gets an HTTP answer, as Go's server gives one, rather than a reset connection.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const [code, text] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
+  const reason = code === 405 ? 'MethodNotAllowed' : code === 408 ? 'Timeout' : code === 400 ? 'BadRequest' : 'RequestEntityTooLarge';
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: text, reason, code });
+  socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.once('finish', () => socket.destroy());
 }
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -110,11 +142,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   const hostForUrl = bindAddress === '0.0.0.0' || bindAddress === '::' ? '127.0.0.1' : bindAddress.includes(':') ? `[${bindAddress}]` : bindAddress;
 
   const handler = new Handler({
-    ctx: { storage, registry, watchCache, gc, logger },
+    ctx: { storage, registry, watchCache, gc, logger, admission: opts.authorization === 'RBAC' && opts.nodeRestriction !== false ? new NodeRestriction(storage) : undefined },
     auth: { tokens, bootstrapTokens: !!opts.enableBootstrapTokenAuth, anonymous: !!opts.anonymous, storage },
-    authorizer: opts.authorization === 'RBAC' ? new RbacAuthorizer(storage) : undefined,
+    authorizer: opts.authorization === 'RBAC' ? new RbacAuthorizer(storage, opts.nodeAuthorizer === false ? undefined : new NodeAuthorizer(storage)) : undefined,
     watch: { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000, defaultTimeoutSeconds: opts.watchTimeoutSeconds, open: openWatches },
     serverAddress: () => `${hostForUrl}:${port}`,
+    requestTimeoutMs: (opts.requestTimeoutSeconds ?? 60) * 1000,
   }, logger);
 
   const server: Server = createServer({
@@ -130,7 +163,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
   server.requestTimeout = 0;
   server.timeout = 0;
   server.keepAliveTimeout = 90_000;
-  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
   // closeAllConnections() only knows connections the HTTP layer has seen; a socket still in its TLS handshake
   // (or idle before its first request) would keep server.close() waiting for ever. Track them all.
   const sockets = new Set<Socket>();

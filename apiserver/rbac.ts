@@ -2,6 +2,7 @@
  * The RBAC authorizer (Roles, ClusterRoles and their bindings, as kube-apiserver evaluates them), the bootstrap
  * policy kubeadm relies on, and an approximation of the Node authorizer for group system:nodes.
  */
+import { NODE_RULES, type Decision, type NodeAuthorizer } from './node-authorizer.js';
 import type { UserInfo } from './auth.js';
 import { nowRfc3339 } from './objects.js';
 import { StorageError, type KObject, type Storage } from './storage/index.js';
@@ -16,6 +17,8 @@ export interface RequestAttributes {
   namespace?: string;
   name?: string;
   path: string;
+  /** A list's or watch's field selector, as `field op value` terms (the Node authorizer scopes pod lists by it). */
+  fieldSelector?: { field: string; op: '=' | '!='; value: string }[];
 }
 
 interface PolicyRule {
@@ -54,24 +57,26 @@ function subjectMatches(s: Subject, user: UserInfo, bindingNamespace: string | u
   return false;
 }
 
-/** What a node may do without RBAC grants: roughly the Node authorizer's allowances, without the graph. */
-function nodeAllows(user: UserInfo, a: RequestAttributes): boolean {
-  if (!user.groups.includes('system:nodes') || !user.name.startsWith('system:node:')) return false;
-  if (!a.resourceRequest) return a.verb === 'get';
-  if (['get', 'list', 'watch'].includes(a.verb)) return true;
-  const r = `${a.apiGroup ?? ''}/${a.resource}`;
-  if (r === '/nodes' || r === '/events' || r === 'events.k8s.io/events' || r === '/pods') return true;
-  if (r === 'coordination.k8s.io/leases') return a.namespace === 'kube-node-lease';
-  if (r === 'certificates.k8s.io/certificatesigningrequests') return a.verb === 'create' || a.subresource === undefined;
-  return false;
-}
-
+/**
+ * The authorizer chain of `--authorization-mode=Node,RBAC` (system:masters first, as kube-apiserver's privileged
+ * group authorizer): the Node authorizer when enabled, then RBAC. A denial carries the Node authorizer's reason.
+ */
 export class RbacAuthorizer {
-  constructor(private readonly storage: Storage) {}
+  constructor(private readonly storage: Storage, private readonly node?: NodeAuthorizer) {}
+
+  async decide(user: UserInfo, a: RequestAttributes): Promise<Decision> {
+    if (user.groups.includes('system:masters')) return { allow: true };
+    const n = await this.node?.authorize(user, a);
+    if (n?.allow) return n;
+    if (await this.rbacAllows(user, a)) return { allow: true };
+    return { allow: false, reason: n?.reason };
+  }
 
   async authorize(user: UserInfo, a: RequestAttributes): Promise<boolean> {
-    if (user.groups.includes('system:masters')) return true;
-    if (nodeAllows(user, a)) return true;
+    return (await this.decide(user, a)).allow;
+  }
+
+  private async rbacAllows(user: UserInfo, a: RequestAttributes): Promise<boolean> {
     const clusterRoles = new Map((await this.storage.list('rbac.authorization.k8s.io/clusterroles')).items.map((o) => [o.metadata.name!, o]));
     const rulesOf = (o: KObject | undefined): PolicyRule[] => (o?.rules as PolicyRule[] | undefined) ?? [];
     const allowsVia = (b: KObject, ns: string | undefined, roles: (ref: { kind: string; name: string }) => KObject | undefined): boolean => {
@@ -129,11 +134,8 @@ export function bootstrapPolicy(): KObject[] {
     clusterRole('system:node-bootstrapper', [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] }]),
     clusterRole('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/nodeclient'], verbs: ['create'] }]),
     clusterRole('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [{ apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests/selfnodeclient'], verbs: ['create'] }]),
-    clusterRole('system:node', [
-      { apiGroups: [''], resources: ['nodes', 'nodes/status', 'pods', 'pods/status', 'events', 'configmaps', 'secrets', 'services', 'endpoints'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'delete', 'get', 'patch', 'update'] },
-      { apiGroups: ['certificates.k8s.io'], resources: ['certificatesigningrequests'], verbs: ['create', 'get', 'list', 'watch'] },
-    ]),
+    // kube's system:node role is NodeRules(); no one is bound to it (nodes are authorized by the Node authorizer).
+    clusterRole('system:node', NODE_RULES.map((r) => ({ apiGroups: r.groups, resources: r.resources, verbs: r.verbs }))),
     // kube-controller-manager, for the controllers kubeadm relies on (CSR approving and signing, bootstrap signer,
     // token cleaner). Real clusters run each controller under its own service account with a system:controller:*
     // role (--use-service-account-credentials); one role for the manager's own identity is the simplification.

@@ -2,6 +2,9 @@
  * The REST verbs on resources: get, list, create, update, patch, delete and deletecollection, with their
  * subresources (status, scale, approval, finalize). Watches live in watch.ts.
  */
+import { builtinTypeError } from './builtin-types.js';
+import type { NodeRestriction, Operation } from './noderestriction.js';
+import { checkDecoded, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logging.js';
@@ -18,7 +21,7 @@ import {
   alreadyExists, ApiError, badRequest, conflict, invalid, methodNotAllowed, notFound, statusBody, unsupportedMediaType, type StatusDetails,
 } from './status.js';
 import { StorageError, type KObject, type ObjectKey, type Storage } from './storage/index.js';
-import { prepareCreate, prepareUpdate, pruneBuiltin, specChanged, stableJson, statusUpdate, tracksGeneration, validateCrd, validateMeta, validateName } from './strategy.js';
+import { prepareCreate, prepareUpdate, pruneBuiltin, validateDataSize, specChanged, stableJson, statusUpdate, tracksGeneration, validateCrd, validateMeta, validateName } from './strategy.js';
 import { toTable } from './table/index.js';
 import type { UserInfo } from './auth.js';
 import type { FieldError, ResourceInfo } from './types.js';
@@ -30,6 +33,8 @@ export interface RestContext {
   watchCache: WatchCache;
   gc: GarbageCollector;
   logger: Logger;
+  /** The NodeRestriction admission plugin, when enabled. */
+  admission?: NodeRestriction;
 }
 
 export interface ResourceRequest {
@@ -249,10 +254,26 @@ export class Rest {
 
   private validateObject(r: ResourceRequest, obj: KObject, warnings: string[]): void {
     const name = obj.metadata.name ?? '';
-    const errs: FieldError[] = [...validateName(r.info, name), ...validateMeta(obj.metadata)];
+    const errs: FieldError[] = [...validateName(r.info, name), ...validateMeta(obj.metadata), ...validateDataSize(r.info, obj)];
     errs.push(...this.schemaCheck(r, obj, warnings));
     if (storageKeyOf(r.info) === CRD_RESOURCE) errs.push(...validateCrd(obj));
     if (errs.length) throw invalid(r.info.kind, r.info.group, name, errs);
+  }
+
+  /** A built-in object must decode into its Go type, as kube-apiserver's decoder requires (400 otherwise). */
+  private typeCheck(r: ResourceRequest, obj: KObject): void {
+    if (r.info.custom) return;
+    const err = builtinTypeError(storageKeyOf(r.info), r.info.kind, gvOf(r.info), obj);
+    if (err) throw badRequest(err);
+  }
+
+  /** Admission of a write (NodeRestriction), after defaulting and before validation, as kube's mutating admission. */
+  private async admit(r: ResourceRequest, operation: Operation, object?: KObject, old?: KObject): Promise<void> {
+    if (!this.ctx.admission || !r.user) return;
+    await this.ctx.admission.admit({
+      user: r.user, operation, group: r.info.group, resource: r.info.plural, subresource: r.subresource, namespace: r.namespace,
+      name: r.name ?? object?.metadata.name ?? '', object, old,
+    });
   }
 
   private sendWritten(r: ResourceRequest, code: number, obj: KObject, warnings: string[]): void {
@@ -273,6 +294,7 @@ export class Rest {
   }
 
   private async createObject(r: ResourceRequest, obj: KObject, dryRun: boolean, warnings: string[], trackFields: boolean): Promise<KObject> {
+    this.typeCheck(r, obj);
     const m = obj.metadata;
     if (!m.name) {
       if (typeof m.generateName === 'string' && m.generateName) m.name = m.generateName + randomSuffix();
@@ -291,6 +313,7 @@ export class Rest {
     if (tracksGeneration(r.info)) m.generation = 1;
     else delete m.generation;
     prepareCreate(r.info, obj, r.user);
+    await this.admit(scoped, 'CREATE', obj);
     this.validateObject(scoped, obj, warnings);
     if (trackFields) track(r, undefined, obj);
     if (dryRun) return obj;
@@ -325,6 +348,7 @@ export class Rest {
   /** The shared tail of PUT and PATCH: carry server-owned fields, validate, store with compare-and-swap. */
   private async updateObject(r: ResourceRequest, obj: KObject, expectedRV: number | undefined, dryRun: boolean, warnings: string[], trackFields: boolean, old?: KObject): Promise<{ object: KObject; code: number }> {
     const key = keyOf(r.info, r.namespace, r.name!);
+    this.typeCheck(r, obj);
     old ??= await this.mustGet(r.info, r.namespace, r.name!);
     if (expectedRV !== undefined && String(expectedRV) !== old.metadata.resourceVersion) {
       throw conflict(r.info.plural, r.info.group, r.name!, 'the object has been modified; please apply your changes to the latest version and try again');
@@ -362,6 +386,7 @@ export class Rest {
       }
       this.validateObject(r, next, warnings);
     }
+    await this.admit(r, 'UPDATE', next, old);
     const nm = next.metadata;
     nm.resourceVersion = old.metadata.resourceVersion;
     if (tracksGeneration(r.info)) nm.generation = (old.metadata.generation ?? 1) + (specChanged(old, next) ? 1 : 0);
@@ -501,6 +526,7 @@ export class Rest {
     const opts = await this.deleteOptions(r);
     const key = keyOf(r.info, r.namespace, r.name!);
     const cur = await this.mustGet(r.info, r.namespace, r.name!);
+    await this.admit(r, 'DELETE', undefined, cur);
     if (opts.dryRun) return sendRaw(r.res, 200, jsonOf(present(r.info, cur)));
     const storageKey = storageKeyOf(r.info);
     if (storageKey === '/namespaces') return this.deleteNamespace(r, cur);
@@ -567,9 +593,9 @@ export class Rest {
 function runPatch(kind: PatchKind, doc: JsonObject | undefined, patch: unknown, apiVersion: string, k: string, manager: string, force: boolean, r: ResourceRequest | undefined): JsonObject {
   try {
     switch (kind) {
-      case 'json': return applyJsonPatch(doc!, patch);
-      case 'merge': return applyMergePatch(doc!, patch);
-      case 'strategic': return applyStrategicMergePatch(doc!, patch, apiVersion, k);
+      case 'json': return checkPatched(applyJsonPatch(doc!, patch));
+      case 'merge': return checkPatched(applyMergePatch(doc!, patch));
+      case 'strategic': return checkPatched(applyStrategicMergePatch(doc!, patch, apiVersion, k));
       case 'apply': {
         const res = serverSideApply(doc, patch as JsonObject, manager, force, r?.info.schema, {
           subresource: r?.subresource === 'status' ? 'status' : undefined, hasStatusSubresource: !!r?.info.subresources.status,
@@ -578,22 +604,33 @@ function runPatch(kind: PatchKind, doc: JsonObject | undefined, patch: unknown, 
           const body = conflictStatus(res.conflicts) as { message: string; details?: StatusDetails };
           throw new ApiError(409, 'Conflict', body.message, body.details);
         }
-        return res.object;
+        return checkPatched(res.object);
       }
     }
   } catch (e) {
+    // Past the depth and size limits (a patch may nest its values below the stored object's): refused, not a 500.
+    if (e instanceof RangeError) throw new ApiError(422, 'Invalid', `the patched object is invalid: exceeded max depth of ${MAX_JSON_DEPTH}`);
     if (e instanceof PatchError) {
+      if (e.code === 413) throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${e.message}`);
       throw e.code === 409 ? new ApiError(409, 'Conflict', e.message) : e.code === 400 ? badRequest(e.message) : new ApiError(422, 'Invalid', e.message);
     }
     throw e;
   }
 }
 
+/** A patch can nest or grow an object past what a body may carry: the same limits hold for the result. */
+function checkPatched(obj: JsonObject): JsonObject {
+  const problem = checkDecoded(obj, { maxBytes: MAX_BODY_BYTES });
+  if (problem?.kind === 'size') throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_BODY_BYTES}`);
+  if (problem) throw new ApiError(422, 'Invalid', `the patched object is invalid: ${problem.message}`);
+  return obj;
+}
+
 function getPath(obj: unknown, path: string[]): unknown {
   let cur = obj;
   for (const seg of path) {
     if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[seg];
+    cur = getOwn(cur, seg);
   }
   return cur;
 }
@@ -601,10 +638,11 @@ function getPath(obj: unknown, path: string[]): unknown {
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
   let cur = obj;
   for (const seg of path.slice(0, -1)) {
-    if (!cur[seg] || typeof cur[seg] !== 'object') cur[seg] = {};
-    cur = cur[seg] as Record<string, unknown>;
+    const child = getOwn(cur, seg);
+    if (!child || typeof child !== 'object') setOwn(cur, seg, {});
+    cur = getOwn(cur, seg) as Record<string, unknown>;
   }
-  cur[path[path.length - 1]!] = value;
+  setOwn(cur, path[path.length - 1]!, value);
 }
 
 export function partial(o: KObject): Record<string, unknown> {

@@ -1,4 +1,5 @@
 /** Label and field selectors in the syntax of `?labelSelector=` and `?fieldSelector=`. */
+import { getOwn } from '../lib/safe-json.js';
 import { LabelSelectorError, matches, parseSelector, selectorToString, type LabelSelector, type Selector } from '../lib/labels.js';
 import { badRequest } from './status.js';
 
@@ -51,7 +52,7 @@ function fieldValue(obj: Record<string, unknown>, path: string): string {
   let cur: unknown = obj;
   for (const seg of path.split('.')) {
     if (!cur || typeof cur !== 'object') return '';
-    cur = (cur as Record<string, unknown>)[seg];
+    cur = getOwn(cur, seg);
   }
   if (cur === undefined || cur === null) return '';
   return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
@@ -71,6 +72,18 @@ export function parseFieldSelector(sel: string | undefined): ObjectMatcher | und
     reqs.push({ path: m[1]!, neg: m[2] === '!=', value: unescapeField(m[3]!) });
   }
   return (obj) => reqs.every((r) => (fieldValue(obj, r.path) === r.value) !== r.neg);
+}
+
+/** The terms of a field selector, for authorization (the Node authorizer scopes pod lists by spec.nodeName); [] when malformed. */
+export function fieldSelectorTerms(sel: string | undefined): { field: string; op: '=' | '!='; value: string }[] {
+  if (!sel || !sel.trim()) return [];
+  const out: { field: string; op: '=' | '!='; value: string }[] = [];
+  for (const part of splitUnescaped(sel, ',')) {
+    const m = part.trim().match(/^([A-Za-z0-9_.\-/]+)\s*(==|=|!=)(.*)$/);
+    if (!m) return [];
+    out.push({ field: m[1]!, op: m[2] === '!=' ? '!=' : '=', value: unescapeField(m[3]!) });
+  }
+  return out;
 }
 
 /** `metadata.name=x` pins a watch or list to one object; the REST layer uses it to avoid a scan. */

@@ -3,6 +3,7 @@
  * discovery, OpenAPI, REST and watch. node:https is used directly: the URL space is kube's, not a route table,
  * and watches need the raw response stream.
  */
+import { fieldSelectorTerms } from './selectors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logging.js';
 import { authenticate, type AuthConfig, type UserInfo } from './auth.js';
@@ -24,6 +25,8 @@ export interface HandlerConfig {
   authorizer?: RbacAuthorizer;
   watch: WatchOptions;
   serverAddress: () => string;
+  /** Requests other than watches that take longer get kube's 504 (its timeout filter); 0 = none. */
+  requestTimeoutMs?: number;
 }
 
 const NOT_FOUND = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -70,6 +73,7 @@ export class Handler {
       // Paths and status only: query strings may carry tokens in some clients, bodies may carry secrets.
       res.on('finish', () => this.logger.debug({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Math.round(performance.now() - start) }, 'request'));
     }
+    this.limitDuration(req, res);
     this.dispatch(req, res).catch((e: unknown) => {
       if (e instanceof ApiError) {
         sendError(res, e);
@@ -79,6 +83,24 @@ export class Handler {
       sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`));
     });
   };
+
+  /**
+   * kube-apiserver's WithTimeoutForNonLongRunningRequests: a request (a body that never arrives, say) that has not
+   * been answered within the request timeout gets a 504 and its connection is closed. Watches are long-running.
+   */
+  private limitDuration(req: IncomingMessage, res: ServerResponse): void {
+    const ms = this.cfg.requestTimeoutMs ?? 0;
+    const url = req.url ?? '';
+    if (ms <= 0 || /[?&]watch=(true|1)(&|$)/.test(url) || /^\/apis?\/(?:[^/?]+\/)?[^/?]+\/watch\//.test(url)) return;
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      res.setHeader('Connection', 'close');
+      sendError(res, new ApiError(504, 'Timeout', 'Timeout: request did not complete within the allotted timeout'));
+      res.once('finish', () => req.destroy());
+    }, Math.min(ms, 2 ** 31 - 1));
+    res.once('close', () => clearTimeout(timer));
+    res.once('finish', () => clearTimeout(timer));
+  }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
@@ -107,12 +129,14 @@ export class Handler {
   }
 
   private async authorize(user: UserInfo, a: RequestAttributes): Promise<void> {
-    if (!this.cfg.authorizer || (await this.cfg.authorizer.authorize(user, a))) return;
+    if (!this.cfg.authorizer) return;
+    const d = await this.cfg.authorizer.decide(user, a);
+    if (d.allow) return;
     const what = a.resourceRequest
       ? `User "${user.name}" cannot ${a.verb} resource "${a.resource}${a.subresource ? '/' + a.subresource : ''}" in API group "${a.apiGroup ?? ''}"${a.namespace ? ` in the namespace "${a.namespace}"` : a.name === undefined ? ' at the cluster scope' : ''}`
       : `User "${user.name}" cannot ${a.verb} path "${a.path}"`;
     const subject = a.resourceRequest ? `${a.resource}${a.apiGroup ? '.' + a.apiGroup : ''}${a.name ? ` "${a.name}"` : ''} is forbidden` : 'forbidden';
-    throw new ApiError(403, 'Forbidden', `${subject}: ${what}`, a.resourceRequest ? { name: a.name, group: a.apiGroup, kind: a.resource } : undefined);
+    throw new ApiError(403, 'Forbidden', `${subject}: ${what}${d.reason ? `: ${d.reason}` : ''}`, a.resourceRequest ? { name: a.name, group: a.apiGroup, kind: a.resource } : undefined);
   }
 
   private cachedDoc(key: string, build: () => Record<string, unknown> | undefined): string | undefined {
@@ -195,7 +219,10 @@ export class Handler {
         req.resume();
         throw methodNotAllowed(method);
     }
-    await this.authorize(user, { verb, resourceRequest: true, apiGroup: info.group, resource: info.plural, subresource, namespace, name, path: segs.join('/') });
+    // As kube's RequestInfo: a list or watch pinned by metadata.name=<x> is authorized as a request for <x>.
+    const fieldSelector = verb === 'list' || verb === 'watch' ? fieldSelectorTerms(query.get('fieldSelector') ?? undefined) : undefined;
+    const authzName = name ?? fieldSelector?.find((t) => t.field === 'metadata.name' && t.op === '=')?.value;
+    await this.authorize(user, { verb, resourceRequest: true, apiGroup: info.group, resource: info.plural, subresource, namespace, name: authzName, path: segs.join('/'), fieldSelector });
     const r: ResourceRequest = { req, res, info, namespace, name, subresource, query, user };
     if (!name && (method === 'PUT' || method === 'PATCH')) {
       req.resume();

@@ -2,6 +2,7 @@
  * Per-type behaviour on create and update, kube-apiserver's "strategies": which names are valid, which
  * fields the server owns, what a status or approval write may change, and how generation moves.
  */
+import { setOwn } from '../lib/safe-json.js';
 import { CRD_RESOURCE } from './builtins.js';
 import { crdResources, storageKeyOf, type CrdSpec } from './registry.js';
 import type { KObject } from './storage/index.js';
@@ -40,6 +41,27 @@ export function validateName(info: ResourceInfo, name: string): FieldError[] {
 const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
+/** apimachinery's TotalAnnotationSizeLimitB: keys and values of all annotations together, 256 KiB. */
+const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+/** api.MaxSecretSize: a ConfigMap's or Secret's data, 1 MiB. */
+const MAX_DATA_SIZE = 1024 * 1024;
+
+/** ValidateConfigMap / ValidateSecret: the data together may not exceed 1 MiB. */
+export function validateDataSize(info: ResourceInfo, obj: KObject): FieldError[] {
+  const key = storageKeyOf(info);
+  if (key !== '/configmaps' && key !== '/secrets') return [];
+  let total = 0;
+  for (const field of ['data', 'binaryData'] as const) {
+    const m = obj[field];
+    if (!m || typeof m !== 'object') continue;
+    for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+      const bytes = typeof v !== 'string' ? 0 : key === '/secrets' || field === 'binaryData' ? Math.floor((v.length * 3) / 4) : Buffer.byteLength(v);
+      total += Buffer.byteLength(k) + bytes;
+    }
+  }
+  return total > MAX_DATA_SIZE ? [{ type: 'FieldValueTooLong', field: key === '/secrets' ? 'data' : '', detail: `may not be more than ${MAX_DATA_SIZE} bytes` }] : [];
+}
+
 export function validateMeta(meta: Record<string, unknown>): FieldError[] {
   const errs: FieldError[] = [];
   for (const field of ['labels', 'annotations'] as const) {
@@ -58,6 +80,12 @@ export function validateMeta(meta: Record<string, unknown>): FieldError[] {
         errs.push({ type: 'FieldValueInvalid', field: `metadata.labels`, badValue: val, detail: "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character" });
       }
     }
+  }
+  const annotations = meta.annotations;
+  if (annotations && typeof annotations === 'object' && !Array.isArray(annotations)) {
+    let total = 0;
+    for (const [k, v] of Object.entries(annotations)) total += Buffer.byteLength(k) + Buffer.byteLength(typeof v === 'string' ? v : '');
+    if (total > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push({ type: 'FieldValueTooLong', field: 'metadata.annotations', detail: `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
   }
   for (const field of ['finalizers'] as const) {
     const v = meta[field];
@@ -136,7 +164,9 @@ export function stableJson(v: unknown): string {
 export function prepareCreate(info: ResourceInfo, obj: KObject, user?: UserInfo): void {
   const key = storageKeyOf(info);
   if (key === 'certificates.k8s.io/certificatesigningrequests' && user) {
-    obj.spec = { ...(obj.spec as object), username: user.name, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}) };
+    // The requestor is the authenticated user, whatever the body claims (kube's csrStrategy.PrepareForCreate).
+    const { username: _u, groups: _g, uid: _i, extra: _e, ...rest } = (obj.spec ?? {}) as Record<string, unknown>;
+    obj.spec = { ...rest, username: user.name, groups: user.groups, ...(user.uid ? { uid: user.uid } : {}) };
   }
   if (info.subresources.status && (info.custom || key === 'certificates.k8s.io/certificatesigningrequests')) delete obj.status;
   if (key === '/namespaces') {
@@ -157,6 +187,9 @@ export function prepareUpdate(info: ResourceInfo, obj: KObject, old: KObject): v
   }
   if (key === '/secrets') normalizeSecret(obj);
   if (key === '/namespaces') obj.spec = old.spec;
+  // A CSR's spec is what the server recorded at creation (requestor included): an update keeps it, as kube's
+  // csrStrategy.PrepareForUpdate does, so approval can trust spec.username and spec.groups.
+  if (key === 'certificates.k8s.io/certificatesigningrequests') obj.spec = old.spec;
   if (key === CRD_RESOURCE) obj.status = crdStatus(obj, old);
 }
 
@@ -191,7 +224,7 @@ function normalizeSecret(obj: KObject): void {
   const sd = obj.stringData as Record<string, string> | undefined;
   if (sd && typeof sd === 'object') {
     const data = { ...((obj.data ?? {}) as Record<string, string>) };
-    for (const [k, v] of Object.entries(sd)) data[k] = Buffer.from(String(v)).toString('base64');
+    for (const [k, v] of Object.entries(sd)) setOwn(data, k, Buffer.from(String(v)).toString('base64'));
     obj.data = data;
     delete obj.stringData;
   }

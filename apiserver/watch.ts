@@ -90,6 +90,7 @@ export async function serveWatch(ctx: RestContext, r: ResourceRequest, neg: Nego
     }
     if (rvParam !== '' && rvParam !== '0' && sendInitial) fromRV = Math.max(fromRV, Number(rvParam));
   } else fromRV = Number(rvParam);
+  await waitUntilFresh(ctx, fromRV);
 
   const reg = ctx.watchCache.watch({ resource: storageKeyOf(info), namespace, deliver }, fromRV);
   if (!reg) {
@@ -115,7 +116,7 @@ export async function serveWatch(ctx: RestContext, r: ResourceRequest, neg: Nego
   const timer = setTimeout(() => {
     bookmark();
     close();
-  }, timeoutS * 1000);
+  }, Math.min(timeoutS * 1000, MAX_TIMER_MS));
 
   function close(): void {
     if (closed) return;
@@ -128,6 +129,24 @@ export async function serveWatch(ctx: RestContext, r: ResourceRequest, neg: Nego
   }
   opts.open.add(close);
   res.on('close', close);
+}
+
+/** setTimeout's ceiling (2^31-1 ms, about 24.8 days): a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long a request from a future revision waits for the store to catch up (the watch cache's blockTimeout). */
+const FRESHNESS_WAIT_MS = 3000;
+
+/** A revision ahead of the store: wait a little, then kube's 504 "Too large resource version". */
+async function waitUntilFresh(ctx: RestContext, rv: number): Promise<void> {
+  const deadline = Date.now() + FRESHNESS_WAIT_MS;
+  while (ctx.storage.currentRV() < rv) {
+    if (Date.now() >= deadline) {
+      throw new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${ctx.storage.currentRV()}`, {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export function watchError(res: ServerResponse, e: ApiError): void {

@@ -4,6 +4,7 @@
  */
 import yaml from 'js-yaml';
 import type { JSONSchemaProps } from '../types.js';
+import { checkDecoded, getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
 import { PatchError, cloneJson, isObject, type JsonObject } from './errors.js';
 import { canonical, childSchema, collect, itemKey, listTypeOf, pathString, removeAt, valueAt, type FieldSet } from './fieldset.js';
 import { collectOptions, nowTime, readEntries, sameIdentity, writeEntries, type ManagerEntry, type TrackOptions } from './managed-fields.js';
@@ -32,6 +33,9 @@ export function parseApplyPatch(body: string): JsonObject {
   } catch (e) {
     throw new PatchError(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`, 400);
   }
+  const problem = checkDecoded(doc, { maxBytes: 3 * 1024 * 1024 });
+  if (problem) throw new PatchError(`error decoding YAML: ${problem.message}`, 400);
+  if (doc !== null && typeof doc === 'object') doc = JSON.parse(JSON.stringify(doc)) as unknown;
   if (!isObject(doc)) throw new PatchError('error decoding YAML: the apply patch must be a single object', 400);
   return doc;
 }
@@ -47,7 +51,7 @@ function mergeApplied(live: unknown, applied: unknown, s: JSONSchemaProps | unde
   if (isObject(applied)) {
     if (!isObject(live) || s?.['x-kubernetes-map-type'] === 'atomic') return cloneJson(applied);
     const out: JsonObject = { ...live };
-    for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(live[k], v, childSchema(s, k, atRoot), false);
+    for (const [k, v] of Object.entries(applied)) setOwn(out, k, mergeApplied(getOwn(live, k), v, childSchema(s, k, atRoot), false));
     return out;
   }
   if (Array.isArray(applied)) {
@@ -137,7 +141,7 @@ export function serverSideApply(
   if (live && isObject(live.metadata) && isObject(result.metadata)) {
     // The live object's server-owned metadata wins over whatever the configuration says.
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'deletionTimestamp']) {
-      if (k in live.metadata) result.metadata[k] = live.metadata[k];
+      if (hasOwn(live.metadata, k)) result.metadata[k] = live.metadata[k];
     }
   }
   writeEntries(result, entries);

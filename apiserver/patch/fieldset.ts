@@ -3,6 +3,7 @@
  * (`f:spec`, `k:{"name":"a"}`, `v:"x"`, `i:0`), schema-aware for list types (atomic, set, map).
  */
 import type { JSONSchemaProps } from '../types.js';
+import { getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
 import { isObject, type JsonObject } from './errors.js';
 
 export type Tokens = string[];
@@ -14,7 +15,7 @@ export function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   const o = v as JsonObject;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(getOwn(o, k))}`).join(',')}}`;
 }
 
 export const keyOf = (t: Tokens): string => t.join('\u0000');
@@ -42,7 +43,7 @@ const META_SCHEMA: JSONSchemaProps = {
 export function childSchema(s: JSONSchemaProps | undefined, key: string, atRoot: boolean): JSONSchemaProps | undefined {
   if (atRoot && key === 'metadata') return META_SCHEMA;
   if (!s) return undefined;
-  return s.properties?.[key] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+  return getOwn<JSONSchemaProps>(s.properties, key) ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
 }
 
 export type ListType = { type: 'atomic' } | { type: 'set' } | { type: 'map'; keys: string[] };
@@ -57,7 +58,7 @@ export function listTypeOf(s: JSONSchemaProps | undefined): ListType {
 export function itemKey(item: unknown, keys: string[]): JsonObject | undefined {
   if (!isObject(item)) return undefined;
   const k: JsonObject = {};
-  for (const name of keys) if (name in item) k[name] = item[name];
+  for (const name of keys) if (hasOwn(item, name)) setOwn(k, name, getOwn(item, name));
   return k;
 }
 
@@ -79,11 +80,11 @@ export function collect(value: unknown, schema: JSONSchemaProps | undefined, opt
       if (!isObject(meta)) continue;
       for (const mk of Object.keys(meta)) {
         if (META_SKIP.has(mk)) continue;
-        walk(meta[mk], childSchema(META_SCHEMA, mk, false), ['f:metadata', `f:${mk}`], set);
+        walk(getOwn(meta, mk), childSchema(META_SCHEMA, mk, false), ['f:metadata', `f:${mk}`], set);
       }
       continue;
     }
-    walk(value[k], childSchema(schema, k, true), [`f:${k}`], set);
+    walk(getOwn(value, k), childSchema(schema, k, true), [`f:${k}`], set);
   }
   return set;
 }
@@ -100,7 +101,7 @@ function walk(v: unknown, s: JSONSchemaProps | undefined, t: Tokens, set: FieldS
         if (!key) continue;
         const it = [...t, `k:${canonical(key)}`];
         addPath(set, it);
-        if (isObject(item)) for (const f of Object.keys(item)) walk(item[f], childSchema(s?.items, f, false), [...it, `f:${f}`], set);
+        if (isObject(item)) for (const f of Object.keys(item)) walk(getOwn(item, f), childSchema(s?.items, f, false), [...it, `f:${f}`], set);
       }
     }
     return;
@@ -108,24 +109,35 @@ function walk(v: unknown, s: JSONSchemaProps | undefined, t: Tokens, set: FieldS
   if (isObject(v) && s?.['x-kubernetes-map-type'] !== 'atomic') {
     const keys = Object.keys(v);
     if (keys.length === 0) return addPath(set, t);
-    for (const k of keys) walk(v[k], childSchema(s, k, false), [...t, `f:${k}`], set);
+    for (const k of keys) walk(getOwn(v, k), childSchema(s, k, false), [...t, `f:${k}`], set);
     return;
   }
   addPath(set, t);
+}
+
+/** A `k:` token's key object; undefined for a malformed one (managedFields may be written by anyone). */
+function parseKey(rest: string): JsonObject | undefined {
+  try {
+    const v: unknown = JSON.parse(rest);
+    return isObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Navigates one token; `undefined` when absent. */
 export function step(cur: unknown, token: string): unknown {
   const kind = token.slice(0, 2);
   const rest = token.slice(2);
-  if (kind === 'f:') return isObject(cur) ? cur[rest] : undefined;
+  if (kind === 'f:') return isObject(cur) ? getOwn(cur, rest) : undefined;
   if (!Array.isArray(cur)) return undefined;
-  if (kind === 'i:') return cur[Number(rest)];
+  if (kind === 'i:') return /^\d+$/.test(rest) ? cur[Number(rest)] : undefined;
   if (kind === 'v:') return cur.find((x) => canonical(x) === rest);
   if (kind === 'k:') {
-    const key = JSON.parse(rest) as JsonObject;
+    const key = parseKey(rest);
+    if (!key) return undefined;
     const names = Object.keys(key);
-    return cur.find((x) => isObject(x) && names.every((n) => canonical(x[n]) === canonical(key[n])));
+    return cur.find((x) => isObject(x) && names.every((n) => canonical(getOwn(x, n)) === canonical(getOwn(key, n))));
   }
   return undefined;
 }
@@ -145,7 +157,7 @@ export function removeAt(obj: unknown, t: Tokens): void {
   const container = valueAt(obj, t.slice(0, -1));
   const last = t[t.length - 1];
   if (last.startsWith('f:')) {
-    if (isObject(container)) delete container[last.slice(2)];
+    if (isObject(container) && hasOwn(container, last.slice(2))) delete container[last.slice(2)];
     return;
   }
   if (!Array.isArray(container)) return;
@@ -163,8 +175,8 @@ export function pathString(t: Tokens): string {
       case 'i:': return `[${rest}]`;
       case 'v:': return `[=${rest}]`;
       case 'k:': {
-        const key = JSON.parse(rest) as JsonObject;
-        return `[${Object.keys(key).sort().map((k) => `${k}=${JSON.stringify(key[k])}`).join(',')}]`;
+        const key = parseKey(rest);
+        return key ? `[${Object.keys(key).sort().map((k) => `${k}=${JSON.stringify(getOwn(key, k))}`).join(',')}]` : `[${rest}]`;
       }
       default: return token;
     }
@@ -205,7 +217,7 @@ export function toFieldsV1(set: FieldSet): JsonObject {
   const render = (n: Node): JsonObject => {
     const out: JsonObject = {};
     if (n.member && n.children.size > 0) out['.'] = {};
-    for (const k of [...n.children.keys()].sort()) out[k] = render(n.children.get(k)!);
+    for (const k of [...n.children.keys()].sort()) setOwn(out, k, render(n.children.get(k)!));
     return out;
   };
   return render(root);

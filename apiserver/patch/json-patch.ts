@@ -2,6 +2,7 @@
  * RFC 6902 JSON patch with evanphx/json-patch's error texts (what kube-apiserver reports): an undecodable patch is a
  * 400, an operation that cannot apply is a 422.
  */
+import { getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
 import { PatchError, cloneJson, isObject, type JsonObject } from './errors.js';
 
 interface Op { op: string; path: string; value?: unknown; from?: string }
@@ -34,8 +35,8 @@ function parent(doc: unknown, tokens: string[], full: string): { c: Container; k
       if (!/^\d+$/.test(t) || idx >= cur.length) throw new PatchError(`doc is missing path: "${full}": missing value`);
       cur = cur[idx];
     } else if (isObject(cur)) {
-      if (!(t in cur)) throw new PatchError(`doc is missing path: "${full}": missing value`);
-      cur = cur[t];
+      if (!hasOwn(cur, t)) throw new PatchError(`doc is missing path: "${full}": missing value`);
+      cur = getOwn(cur, t);
     } else {
       throw new PatchError(`doc is missing path: "${full}": missing value`);
     }
@@ -57,8 +58,8 @@ function get(doc: unknown, path: string, op: string): unknown {
   if (tokens.length === 0) return doc;
   const { c, key } = parent(doc, tokens, path);
   if (Array.isArray(c)) return c[arrayIndex(c, key, path, false)];
-  if (!(key in c)) throw new PatchError(`${op} operation does not apply: doc is missing path: ${path}: missing value`);
-  return c[key];
+  if (!hasOwn(c, key)) throw new PatchError(`${op} operation does not apply: doc is missing path: ${path}: missing value`);
+  return getOwn(c, key);
 }
 
 function remove(doc: unknown, path: string, op: string): unknown {
@@ -66,8 +67,8 @@ function remove(doc: unknown, path: string, op: string): unknown {
   if (tokens.length === 0) throw new PatchError(`${op} operation does not apply: cannot remove the document root`);
   const { c, key } = parent(doc, tokens, path);
   if (Array.isArray(c)) return c.splice(arrayIndex(c, key, path, false), 1)[0];
-  if (!(key in c)) throw new PatchError(`${op} operation does not apply: doc is missing key: ${path}: missing value`);
-  const v = c[key];
+  if (!hasOwn(c, key)) throw new PatchError(`${op} operation does not apply: doc is missing key: ${path}: missing value`);
+  const v = getOwn(c, key);
   delete c[key];
   return v;
 }
@@ -77,7 +78,7 @@ function add(doc: unknown, path: string, value: unknown): unknown {
   if (tokens.length === 0) return value;
   const { c, key } = parent(doc, tokens, path);
   if (Array.isArray(c)) c.splice(arrayIndex(c, key, path, true), 0, value);
-  else c[key] = value;
+  else setOwn(c, key, value);
   return doc;
 }
 
@@ -86,23 +87,31 @@ function equal(a: unknown, b: unknown): boolean {
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
   const ak = Object.keys(a);
   const bo = b as JsonObject;
-  return ak.length === Object.keys(bo).length && ak.every((k) => k in bo && equal((a as JsonObject)[k], bo[k]));
+  return ak.length === Object.keys(bo).length && ak.every((k) => hasOwn(bo, k) && equal(getOwn(a, k), getOwn(bo, k)));
 }
+
+/** kube-apiserver's bounds: operations per patch, and bytes that `copy` may add (JSONPatchMaxCopyBytes, 3 MiB). */
+export const MAX_JSON_PATCH_OPERATIONS = 10000;
+const MAX_COPY_BYTES = 3 * 1024 * 1024;
 
 export function applyJsonPatch(doc: JsonObject, ops: unknown): JsonObject {
   const list = decode(ops);
+  if (list.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new PatchError(`The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${list.length}`, 413);
+  }
+  let copied = 0;
   let out: unknown = cloneJson(doc);
   for (const o of list) {
     switch (o.op) {
       case 'add':
-        if (!('value' in o)) throw new PatchError('add operation missing value');
+        if (!hasOwn(o, 'value')) throw new PatchError('add operation missing value');
         out = add(out, o.path, cloneJson(o.value));
         break;
       case 'remove':
         remove(out, o.path, 'remove');
         break;
       case 'replace': {
-        if (!('value' in o)) throw new PatchError('replace operation missing value');
+        if (!hasOwn(o, 'value')) throw new PatchError('replace operation missing value');
         const tokens = parsePointer(o.path);
         if (tokens.length === 0) {
           out = cloneJson(o.value);
@@ -110,8 +119,8 @@ export function applyJsonPatch(doc: JsonObject, ops: unknown): JsonObject {
         }
         const { c, key } = parent(out, tokens, o.path);
         if (Array.isArray(c)) c[arrayIndex(c, key, o.path, false)] = cloneJson(o.value);
-        else if (!(key in c)) throw new PatchError(`replace operation does not apply: doc is missing key: ${o.path}: missing value`);
-        else c[key] = cloneJson(o.value);
+        else if (!hasOwn(c, key)) throw new PatchError(`replace operation does not apply: doc is missing key: ${o.path}: missing value`);
+        else setOwn(c, key, cloneJson(o.value));
         break;
       }
       case 'move': {
@@ -122,7 +131,13 @@ export function applyJsonPatch(doc: JsonObject, ops: unknown): JsonObject {
       }
       case 'copy': {
         if (typeof o.from !== 'string') throw new PatchError('copy operation missing from');
-        out = add(out, o.path, cloneJson(get(out, o.from, 'copy')));
+        const v = get(out, o.from, 'copy');
+        // Repeated copies double a document each time: kube bounds what they may add in total.
+        copied += (JSON.stringify(v) ?? '').length;
+        if (copied > MAX_COPY_BYTES) {
+          throw new PatchError(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${MAX_COPY_BYTES}`);
+        }
+        out = add(out, o.path, cloneJson(v));
         break;
       }
       case 'test': {

@@ -1,4 +1,5 @@
 /** RFC 7386 JSON merge patch: objects merge recursively, null deletes, anything else replaces. */
+import { getOwn, setOwn } from '../../lib/safe-json.js';
 import { PatchError, cloneJson, isObject, type JsonObject } from './errors.js';
 
 function merge(target: unknown, patch: unknown): unknown {
@@ -6,7 +7,7 @@ function merge(target: unknown, patch: unknown): unknown {
   const out: JsonObject = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = merge(out[k], v);
+    else setOwn(out, k, merge(getOwn(out, k), v));
   }
   return out;
 }

@@ -2,6 +2,7 @@
  * Strategic merge patch for the built-in kinds (what kubectl apply/label/annotate/patch send), with the
  * $patch, $retainKeys, $deleteFromPrimitiveList and $setElementOrder directives.
  */
+import { getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
 import { PatchError, cloneJson, isObject, type JsonObject } from './errors.js';
 import { listStrategy, type ListStrategy } from './strategic-meta.js';
 
@@ -15,7 +16,7 @@ function mergeMap(orig: JsonObject | undefined, patch: JsonObject, path: string[
   if (directive === 'delete') return undefined;
   if (directive === 'replace') {
     const out: JsonObject = {};
-    for (const [k, v] of Object.entries(patch)) if (!k.startsWith('$')) out[k] = stripDirectives(v);
+    for (const [k, v] of Object.entries(patch)) if (!k.startsWith('$')) setOwn(out, k, stripDirectives(v));
     return out;
   }
   if (directive !== undefined && directive !== 'merge') throw new PatchError(`Unknown patch type: ${String(directive)}`, 422);
@@ -35,10 +36,10 @@ function mergeMap(orig: JsonObject | undefined, patch: JsonObject, path: string[
     }
     if (k.startsWith(DELETE_FROM)) {
       const field = k.slice(DELETE_FROM.length);
-      const cur = out[field];
+      const cur = getOwn(out, field);
       if (Array.isArray(cur) && Array.isArray(v)) {
         const drop = new Set(v.map((x) => JSON.stringify(x)));
-        out[field] = cur.filter((x) => !drop.has(JSON.stringify(x)));
+        setOwn(out, field, cur.filter((x) => !drop.has(JSON.stringify(x))));
       }
       continue;
     }
@@ -47,21 +48,21 @@ function mergeMap(orig: JsonObject | undefined, patch: JsonObject, path: string[
       continue;
     }
     const childPath = [...path, k];
-    const cur = out[k];
+    const cur = getOwn(out, k);
     if (isObject(v)) {
       const merged = mergeMap(isObject(cur) ? cur : undefined, v, childPath, ctx);
       if (merged === undefined) delete out[k];
-      else out[k] = merged;
+      else setOwn(out, k, merged);
     } else if (Array.isArray(v)) {
-      out[k] = mergeList(Array.isArray(cur) ? cur : [], v, listStrategy(ctx.apiVersion, ctx.kind, childPath), childPath, ctx);
+      setOwn(out, k, mergeList(Array.isArray(cur) ? cur : [], v, listStrategy(ctx.apiVersion, ctx.kind, childPath), childPath, ctx));
     } else {
-      out[k] = v;
+      setOwn(out, k, v);
     }
   }
   for (const [field, order] of orders) {
-    const list = out[field];
+    const list = getOwn(out, field);
     if (Array.isArray(list) && Array.isArray(order)) {
-      out[field] = applyOrder(list, order, listStrategy(ctx.apiVersion, ctx.kind, [...path, field]));
+      setOwn(out, field, applyOrder(list, order, listStrategy(ctx.apiVersion, ctx.kind, [...path, field])));
     }
   }
   return out;
@@ -71,7 +72,7 @@ function stripDirectives(v: unknown): unknown {
   if (Array.isArray(v)) return v.filter((x) => !(isObject(x) && x.$patch !== undefined && Object.keys(x).length === 1)).map(stripDirectives);
   if (!isObject(v)) return v;
   const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) if (!k.startsWith('$')) out[k] = stripDirectives(x);
+  for (const [k, x] of Object.entries(v)) if (!k.startsWith('$')) setOwn(out, k, stripDirectives(x));
   return out;
 }
 
@@ -95,8 +96,8 @@ function mergeList(orig: unknown[], patch: unknown[], strategy: ListStrategy | u
   const out = [...orig];
   for (const item of patch) {
     if (!isObject(item)) throw new PatchError(`strategic merge patch: list ${path.join('.')} needs objects with the merge key "${key}"`, 422);
-    if (!(key in item)) throw new PatchError(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`, 422);
-    const idx = out.findIndex((o) => isObject(o) && JSON.stringify(o[key]) === JSON.stringify(item[key]));
+    if (!hasOwn(item, key)) throw new PatchError(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`, 422);
+    const idx = out.findIndex((o) => isObject(o) && JSON.stringify(getOwn(o, key)) === JSON.stringify(getOwn(item, key)));
     if (item.$patch === 'delete') {
       if (idx >= 0) out.splice(idx, 1);
       continue;
@@ -116,7 +117,7 @@ function mergeList(orig: unknown[], patch: unknown[], strategy: ListStrategy | u
 /** $setElementOrder: listed elements first in the given order, the rest after in their current order. */
 function applyOrder(list: unknown[], order: unknown[], strategy: ListStrategy | undefined): unknown[] {
   const key = strategy?.key;
-  const id = (x: unknown): string => JSON.stringify(key !== undefined && isObject(x) ? x[key] : x);
+  const id = (x: unknown): string => JSON.stringify(key !== undefined && isObject(x) ? getOwn(x, key) : x);
   const rank = new Map(order.map((o, i) => [id(o), i] as const));
   const ranked = list.filter((x) => rank.has(id(x))).sort((a, b) => (rank.get(id(a)) ?? 0) - (rank.get(id(b)) ?? 0));
   return [...ranked, ...list.filter((x) => !rank.has(id(x)))];

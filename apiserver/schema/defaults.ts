@@ -3,6 +3,7 @@
  * the property is missing (or null and not nullable) and its parent object exists; defaults of nested schemas then
  * apply inside the defaulted value too. Non-nullable nulls without a default are dropped afterwards.
  */
+import { getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
 import type { JSONSchemaProps } from '../types.js';
 
 function copyJson<T>(v: T): T {
@@ -30,17 +31,17 @@ export function applyDefaultsNode(s: JSONSchemaProps | undefined, x: unknown): v
     for (const k of Object.keys(props)) {
       const p = props[k];
       if (p.default === undefined) continue;
-      if (!(k in o) || isNonNullableNull(o[k], p)) o[k] = copyJson(p.default);
+      if (!hasOwn(o, k) || isNonNullableNull(getOwn(o, k), p)) setOwn(o, k, copyJson(p.default));
     }
   }
   const additional = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
   for (const k of Object.keys(o)) {
-    const p = props?.[k];
+    const p = getOwn<JSONSchemaProps>(props, k);
     if (p) {
-      applyDefaultsNode(p, o[k]);
+      applyDefaultsNode(p, getOwn(o, k));
     } else if (additional) {
-      if (isNonNullableNull(o[k], additional)) o[k] = copyJson(additional.default);
-      applyDefaultsNode(additional, o[k]);
+      if (isNonNullableNull(getOwn(o, k), additional)) setOwn(o, k, copyJson(additional.default));
+      applyDefaultsNode(additional, getOwn(o, k));
     }
   }
 }
@@ -56,9 +57,9 @@ export function pruneNonNullableNulls(s: JSONSchemaProps | undefined, x: unknown
   const props = s.properties;
   const additional = typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
   for (const k of Object.keys(o)) {
-    const p = props?.[k] ?? additional;
+    const p = getOwn<JSONSchemaProps>(props, k) ?? additional;
     if (!p) continue;
-    if (o[k] === null && !p.nullable && p.default === undefined) delete o[k];
-    else pruneNonNullableNulls(p, o[k]);
+    if (getOwn(o, k) === null && !p.nullable && p.default === undefined) delete o[k];
+    else pruneNonNullableNulls(p, getOwn(o, k));
   }
 }

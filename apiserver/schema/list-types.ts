@@ -2,6 +2,7 @@
  * x-kubernetes-list-type set/map uniqueness, checked after value validation as apiextensions-apiserver's
  * structural/listtype package does.
  */
+import { getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
 import type { FieldError, JSONSchemaProps } from '../types.js';
 import { fieldErrors } from './field-errors.js';
 import { canonicalJson, childPath } from './validate.js';
@@ -17,11 +18,11 @@ export function validateListTypes(s: JSONSchemaProps | undefined, value: unknown
   }
   const o = value as Record<string, unknown>;
   if (s.properties) {
-    for (const k of Object.keys(s.properties)) if (k in o) validateListTypes(s.properties[k], o[k], childPath(path, k), errs);
+    for (const k of Object.keys(s.properties)) if (hasOwn(o, k)) validateListTypes(getOwn(s.properties, k), getOwn(o, k), childPath(path, k), errs);
   }
   const additional = s.additionalProperties;
   if (additional && typeof additional === 'object') {
-    for (const k of Object.keys(o)) if (!s.properties || !(k in s.properties)) validateListTypes(additional, o[k], childPath(path, k), errs);
+    for (const k of Object.keys(o)) if (!s.properties || !hasOwn(s.properties, k)) validateListTypes(additional, getOwn(o, k), childPath(path, k), errs);
   }
 }
 
@@ -50,13 +51,13 @@ function checkMap(s: JSONSchemaProps, list: unknown[], path: string, errs: Field
     const item = x as Record<string, unknown>;
     const keyValues: Record<string, unknown> = {};
     for (const k of keys) {
-      const dflt = s.items?.properties?.[k]?.default;
-      keyValues[k] = k in item ? item[k] : dflt;
+      const dflt = getOwn<JSONSchemaProps>(s.items?.properties, k)?.default;
+      setOwn(keyValues, k, hasOwn(item, k) ? getOwn(item, k) : dflt);
     }
-    const id = canonicalJson(keys.map((k) => (keyValues[k] === undefined ? { unspecified: true } : keyValues[k])));
+    const id = canonicalJson(keys.map((k) => (getOwn(keyValues, k) === undefined ? { unspecified: true } : getOwn(keyValues, k))));
     if (seen.has(id)) {
       const shown: Record<string, unknown> = {};
-      for (const k of keys) if (keyValues[k] !== undefined) shown[k] = keyValues[k];
+      for (const k of keys) if (getOwn(keyValues, k) !== undefined) setOwn(shown, k, getOwn(keyValues, k));
       errs.push(fieldErrors.duplicate(`${path}[${i}]`, shown));
     } else {
       seen.add(id);

@@ -3,6 +3,7 @@
  * schema specifies unless x-kubernetes-preserve-unknown-fields; apiVersion, kind and metadata survive at the root and
  * in embedded resources, and metadata keeps only ObjectMeta fields.
  */
+import { getOwn } from '../../lib/safe-json.js';
 import type { JSONSchemaProps } from '../types.js';
 import { OBJECT_META_FIELDS } from './object-meta.js';
 
@@ -37,14 +38,14 @@ export function pruneNode(s: JSONSchemaProps | undefined, x: unknown, path: stri
     const child = join(path, k);
     if (embedded && (k === 'apiVersion' || k === 'kind')) continue;
     if (embedded && k === 'metadata') {
-      pruneMeta(o[k], child, pruned);
+      pruneMeta(getOwn(o, k), child, pruned);
       continue;
     }
-    const p = props?.[k];
+    const p = getOwn<JSONSchemaProps>(props, k);
     if (p) {
-      pruneNode(p, o[k], child, false, pruned);
+      pruneNode(p, getOwn(o, k), child, false, pruned);
     } else if (additional) {
-      pruneNode(additional, o[k], child, false, pruned);
+      pruneNode(additional, getOwn(o, k), child, false, pruned);
     } else if (!preserve && s?.additionalProperties !== true) {
       delete o[k];
       pruned.push(child);

@@ -3,6 +3,7 @@
  * SchemaValidator (type, allOf/anyOf/oneOf/not, string, format, number, items, enum, object), converted to field
  * errors the way apiextensions-apiserver's kubeOpenAPIResultToFieldErrors does.
  */
+import { getOwn, hasOwn } from '../../lib/safe-json.js';
 import type { FieldError, JSONSchemaProps } from '../types.js';
 import { fieldErrors, goNumber, goQuote } from './field-errors.js';
 import { checkFormat, isKnownStringFormat } from './formats.js';
@@ -66,7 +67,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   const bo = b as Record<string, unknown>;
   const ak = Object.keys(ao);
   if (ak.length !== Object.keys(bo).length) return false;
-  return ak.every((k) => k in bo && deepEqual(ao[k], bo[k]));
+  return ak.every((k) => hasOwn(bo, k) && deepEqual(getOwn(ao, k), getOwn(bo, k)));
 }
 
 export { deepEqual };
@@ -207,17 +208,17 @@ function validateObject(s: JSONSchemaProps, value: Record<string, unknown>, path
   const additional = s.additionalProperties;
   if (additional === false) {
     for (const k of keys) {
-      if (!props || !(k in props)) errs.push(fieldErrors.invalid(childPath(path, k), k, `${path}.${k} in body is a forbidden property`));
+      if (!props || !hasOwn(props, k)) errs.push(fieldErrors.invalid(childPath(path, k), k, `${path}.${k} in body is a forbidden property`));
     }
   } else if (additional && typeof additional === 'object') {
-    for (const k of keys) if (!props || !(k in props)) validateNode(additional, value[k], childPath(path, k), errs);
+    for (const k of keys) if (!props || !hasOwn(props, k)) validateNode(additional, getOwn(value, k), childPath(path, k), errs);
   }
   if (props) {
     for (const k of Object.keys(props)) {
-      if (k in value) validateNode(props[k], value[k], childPath(path, k), errs);
+      if (hasOwn(value, k)) validateNode(getOwn<JSONSchemaProps>(props, k)!, getOwn(value, k), childPath(path, k), errs);
     }
   }
-  if (s.required) for (const k of s.required) if (!(k in value)) errs.push(fieldErrors.required(childPath(path, k)));
+  if (s.required) for (const k of s.required) if (!hasOwn(value, k)) errs.push(fieldErrors.required(childPath(path, k)));
 }
 
 /** Validates one schema node; errors are appended to errs. */

@@ -2,6 +2,7 @@
  * The JSONPath subset additionalPrinterColumns use (k8s.io/client-go/util/jsonpath): `.a.b`, `['a']`, `[0]`,
  * `[-1]`, `[*]`, `[0:2]`, `..name` and filters `[?(@.type=="Ready")]`. Compiled paths are cached.
  */
+import { getOwn, hasOwn } from '../../lib/safe-json.js';
 type Step =
   | { t: 'field'; name: string }
   | { t: 'index'; i: number }
@@ -97,7 +98,7 @@ function compare(a: unknown, op: string, b: unknown): boolean {
 
 function recurse(v: unknown, name: string, out: unknown[]): void {
   if (v === null || typeof v !== 'object') return;
-  if (!Array.isArray(v) && name in v) out.push((v as Record<string, unknown>)[name]);
+  if (!Array.isArray(v) && hasOwn(v, name)) out.push(getOwn(v, name));
   for (const x of Array.isArray(v) ? v : Object.values(v)) recurse(x, name, out);
 }
 
@@ -108,7 +109,7 @@ function apply(steps: Step[], roots: unknown[]): unknown[] {
     for (const v of cur) {
       switch (s.t) {
         case 'field':
-          if (v !== null && typeof v === 'object' && !Array.isArray(v) && s.name in v) next.push((v as Record<string, unknown>)[s.name]);
+          if (v !== null && typeof v === 'object' && !Array.isArray(v) && hasOwn(v, s.name)) next.push(getOwn(v, s.name));
           break;
         case 'index':
           if (Array.isArray(v)) {

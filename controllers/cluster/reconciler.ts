@@ -148,6 +148,10 @@ export class ClusterReconciler implements Reconciler {
     try {
       res = await provider.reconcileClusterInfrastructure({ cluster });
     } catch (err) {
+      // Retried, but never silent: an error the provider keeps returning shows as a Warning Event (the recorder
+      // counts repeats) and a log line, not only as a condition message.
+      this.recorder.event(asKube(cluster), 'Warning', 'InfrastructureError', `reconciling the cluster infrastructure: ${errMessage(err)}`);
+      this.deps.logger?.warn({ cluster: `${cluster.metadata.namespace ?? 'default'}/${cluster.metadata.name}`, err: errMessage(err) }, 'cluster infrastructure failed; retrying');
       return { ready: false, endpointSet: !!cluster.spec.controlPlaneEndpoint, waiting: errMessage(err), requeueAfterMs: 5000 };
     }
     if (res.status === 'failed') {

@@ -132,7 +132,11 @@ export const BOOT_FINISHED = 'var/lib/cloud/instance/boot-finished';
 export async function runCloudInit(cfg: CloudConfig, opts: RunOptions): Promise<RunResult> {
   const logPath = join(opts.root, CLOUD_INIT_LOG);
   mkdirSync(dirname(logPath), { recursive: true });
-  const log = (s: string): void => appendFileSync(logPath, s.endsWith('\n') ? s : `${s}\n`);
+  // kubeadm prints the join token and certificate key into this log: cloud-init keeps it 0600 (root only), and an
+  // existing file from before is tightened too.
+  if (!existsSync(logPath)) writeFileSync(logPath, '', { mode: 0o600 });
+  chmodSync(logPath, 0o600);
+  const log = (s: string): void => appendFileSync(logPath, s.endsWith('\n') ? s : `${s}\n`, { mode: 0o600 });
   const io = { stdout: { write: (s: string) => log(s) }, stderr: { write: (s: string) => log(s) } };
   log(`Cloud-init v. 24.1 (clusterd inmemory) running 'modules:config' at ${new Date().toISOString()}`);
 

@@ -137,6 +137,8 @@ export class SimCluster implements PodHost {
       enableBootstrapTokenAuth: f.get('enable-bootstrap-token-auth') === 'true',
       anonymous: f.get('anonymous-auth') !== 'false',
       authorization: modes.includes('RBAC') ? 'RBAC' : 'AlwaysAllow',
+      nodeAuthorizer: modes.includes('Node'),
+      nodeRestriction: (f.get('enable-admission-plugins') ?? '').split(',').includes('NodeRestriction'),
       logger: this.logger.child({ component: 'kube-apiserver', machine }),
     });
     this.apiServers.set(machine, { handle, host, port });

@@ -127,9 +127,13 @@ export class LoadBalancer {
         connected = true;
         upstream.setTimeout(0);
         this.track(upstream);
-        // pipe() carries each side's FIN to the other; only errors tear both down.
+        // pipe() carries each side's FIN to the other. A FIN does not end a TLS connection for node's https server (it
+        // waits for close_notify, which a client that exits never sends), so the member's side would stay open for
+        // ever: when either side is gone, the other is ended once its pending bytes are written, then destroyed.
         upstream.on('error', () => client.destroy());
         client.on('error', () => upstream.destroy());
+        client.once('close', () => upstream.destroySoon());
+        upstream.once('close', () => client.destroySoon());
         client.pipe(upstream);
         upstream.pipe(client);
         client.resume();

@@ -7,13 +7,13 @@
  *   <ns>/<cluster>/machines/<machine>/          the machine's root filesystem
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/logging.js';
 import { invalidConfig, validateProviderConfig } from '../config.js';
 import type { ClusterLike, FieldError, InfrastructureProvider, JSONSchemaProps, ListedMachine, MachineLike, OperationResult, ProviderContext, ProviderMachine } from '../types.js';
 import { done, failed } from '../types.js';
-import { AddressAllocator, checkRange } from './addresses.js';
+import { AddressAllocator, checkRange, type AddressOwner } from './addresses.js';
 import type { AgentRunner } from './cloudinit.js';
 import { SimCluster, type ClusterRecord } from './cluster.js';
 import { runAgent } from './deps.js';
@@ -91,10 +91,10 @@ export class InMemoryProvider implements InfrastructureProvider {
       for (const name of safeReaddir(join(this.ctx.dataDir, ns))) {
         const dir = this.clusterDir(ns, name);
         const rec = readJson<ClusterRecord>(join(dir, 'cluster.json'));
-        if (rec) this.addresses.reserve(rec.loadBalancer.host);
+        if (rec) this.addresses.reserve(rec.loadBalancer.host, lbOwner(dir));
         for (const f of safeReaddir(join(dir, 'instances')).filter((x) => x.endsWith('.json'))) {
           const m = readJson<MachineRecord>(join(dir, 'instances', f));
-          if (m) this.addresses.reserve(m.address);
+          if (m) this.addresses.reserve(m.address, machineOwner(dir, m.name));
         }
       }
     }
@@ -118,17 +118,22 @@ export class InMemoryProvider implements InfrastructureProvider {
     let p = this.clusters.get(key);
     if (!p) {
       const dir = this.clusterDir(ns, name);
-      let rec = readJson<ClusterRecord>(join(dir, 'cluster.json'));
-      if (!rec) {
-        if (!cfg) return Promise.resolve(undefined);
-        rec = {
-          namespace: ns, name, uid: cluster.metadata.uid, addressRange: cfg.addressRange,
-          loadBalancer: { host: this.addresses.allocate(cfg.addressRange), port: cfg.loadBalancerPort },
-        };
-        writeJsonAtomic(join(dir, 'cluster.json'), rec);
-      }
-      const sim = new SimCluster(dir, rec, this.logger.child({ cluster: key }));
-      p = sim.startLoadBalancer().then(() => {
+      const existing = readJson<ClusterRecord>(join(dir, 'cluster.json'));
+      if (!existing && !cfg) return Promise.resolve(undefined);
+      p = (async () => {
+        let rec = existing;
+        if (!rec) {
+          rec = {
+            namespace: ns, name, uid: cluster.metadata.uid, addressRange: cfg!.addressRange,
+            loadBalancer: { host: await this.addresses.allocate(cfg!.addressRange, lbOwner(dir), cfg!.loadBalancerPort), port: cfg!.loadBalancerPort },
+          };
+          writeJsonAtomic(join(dir, 'cluster.json'), rec);
+        }
+        const sim = new SimCluster(dir, rec, this.logger.child({ cluster: key }));
+        await this.startLoadBalancer(sim);
+        return sim;
+      })().then((sim) => {
+        const dir = sim.dir;
         for (const f of safeReaddir(join(dir, 'instances')).filter((x) => x.endsWith('.json'))) {
           const mrec = readJson<MachineRecord>(join(dir, 'instances', f));
           if (!mrec) continue;
@@ -142,6 +147,53 @@ export class InMemoryProvider implements InfrastructureProvider {
       this.clusters.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * Starts the cluster's load balancer. Its address was free when allocated, but another process may have bound it
+   * since (another clusterd on this host, before claims existed): a cluster that has no machine yet (so nothing has
+   * the endpoint in a certificate or kubeconfig) moves to another address rather than failing the same bind for ever.
+   */
+  private async startLoadBalancer(sim: SimCluster): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await sim.startLoadBalancer();
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const hasMachines = safeReaddir(join(sim.dir, 'instances')).some((f) => f.endsWith('.json'));
+        const { host, port } = sim.record.loadBalancer;
+        if ((code !== 'EADDRINUSE' && code !== 'EADDRNOTAVAIL') || hasMachines || attempt >= 8) {
+          throw new Error(`control-plane endpoint ${host}:${port}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        // Keep the taken address out of this provider's hands; its claim (if ours) goes.
+        this.addresses.release(host, lbOwner(sim.dir));
+        this.addresses.reserve(host);
+        sim.record.loadBalancer.host = await this.addresses.allocate(sim.record.addressRange, lbOwner(sim.dir), port);
+        writeJsonAtomic(join(sim.dir, 'cluster.json'), sim.record);
+        this.logger.warn({ cluster: `${sim.record.namespace}/${sim.record.name}`, taken: `${host}:${port}`, endpoint: `${sim.record.loadBalancer.host}:${port}` }, 'control-plane endpoint address in use on this host; moved to another');
+      }
+    }
+  }
+
+  /**
+   * Removes what is on disk for a cluster (or one machine) whose in-process state cannot be loaded (its load balancer
+   * cannot bind, say): deleting what never got infrastructure must finish.
+   */
+  private removeOffline(cluster: ClusterLike, machineName?: string): void {
+    const dir = this.clusterDir(nsOf(cluster), cluster.metadata.name!);
+    const names = machineName ? [machineName] : safeReaddir(join(dir, 'instances')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    for (const n of names) {
+      const m = readJson<MachineRecord>(join(dir, 'instances', `${n}.json`));
+      if (m) this.addresses.release(m.address, machineOwner(dir, n));
+      for (const f of [`${n}.json`, `${n}.user-data`]) rmSync(join(dir, 'instances', f), { force: true });
+      rmSync(join(dir, 'machines', n), { recursive: true, force: true });
+    }
+    if (!machineName) {
+      const rec = readJson<ClusterRecord>(join(dir, 'cluster.json'));
+      if (rec) this.addresses.release(rec.loadBalancer.host, lbOwner(dir));
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   private machineDeps(sim: SimCluster) {
@@ -159,11 +211,18 @@ export class InMemoryProvider implements InfrastructureProvider {
 
   async deleteClusterInfrastructure({ cluster }: { cluster: ClusterLike }): Promise<OperationResult<void>> {
     if (this.checkNames(cluster)) return done(undefined);
-    const sim = await this.cluster(cluster, undefined);
+    let sim: SimCluster | undefined;
+    try {
+      sim = await this.cluster(cluster, undefined);
+    } catch (err) {
+      this.logger.warn({ cluster: `${nsOf(cluster)}/${cluster.metadata.name}`, err: err instanceof Error ? err.message : String(err) }, 'cluster infrastructure cannot be loaded; removing it from disk');
+      this.removeOffline(cluster);
+      return done(undefined);
+    }
     if (sim) {
       this.clusters.delete(`${nsOf(cluster)}/${cluster.metadata.name}`);
-      for (const m of sim.machines.values()) this.addresses.release(m.record.address);
-      this.addresses.release(sim.record.loadBalancer.host);
+      for (const m of sim.machines.values()) this.addresses.release(m.record.address, machineOwner(sim.dir, m.record.name));
+      this.addresses.release(sim.record.loadBalancer.host, lbOwner(sim.dir));
       await sim.destroy();
     }
     return done(undefined);
@@ -179,7 +238,7 @@ export class InMemoryProvider implements InfrastructureProvider {
     let m = sim.machines.get(name);
     if (m && m.record.uid && machine.metadata.uid && m.record.uid !== machine.metadata.uid) {
       // A Machine of the same name was deleted and created again: the old instance is an orphan.
-      this.addresses.release(m.record.address);
+      this.addresses.release(m.record.address, machineOwner(sim.dir, name));
       await m.destroy();
       sim.machines.delete(name);
       m = undefined;
@@ -190,7 +249,7 @@ export class InMemoryProvider implements InfrastructureProvider {
       const rec: MachineRecord = {
         namespace: nsOf(machine), name, uid: machine.metadata.uid, cluster: cluster.metadata.name!,
         providerID: `inmemory:///${nsOf(machine)}/${cluster.metadata.name}/${name}`,
-        address: this.addresses.allocate(config.addressRange),
+        address: await this.addresses.allocate(config.addressRange, machineOwner(sim.dir, name), MACHINE_PORT),
         version: machine.spec?.version ?? 'v0.0.0',
         createdAt: new Date().toISOString(),
         bootAt: Date.now() + config.provisioningDelayMs,
@@ -210,11 +269,18 @@ export class InMemoryProvider implements InfrastructureProvider {
 
   async deleteMachine({ cluster, machine }: { cluster: ClusterLike; machine: MachineLike }): Promise<OperationResult<void>> {
     if (this.checkNames(cluster, machine)) return done(undefined);
-    const sim = await this.cluster(cluster, undefined);
+    let sim: SimCluster | undefined;
+    try {
+      sim = await this.cluster(cluster, undefined);
+    } catch (err) {
+      this.logger.warn({ machine: machine.metadata.name, err: err instanceof Error ? err.message : String(err) }, 'cluster infrastructure cannot be loaded; removing the machine from disk');
+      this.removeOffline(cluster, machine.metadata.name!);
+      return done(undefined);
+    }
     const m = sim?.machines.get(machine.metadata.name!);
     if (sim && m) {
       sim.machines.delete(m.record.name);
-      this.addresses.release(m.record.address);
+      this.addresses.release(m.record.address, machineOwner(sim.dir, m.record.name));
       await m.destroy();
       this.logger.info({ machine: m.record.name }, 'machine deleted');
     }
@@ -250,6 +316,11 @@ function fateOf(machine: MachineLike, cfg: InMemoryConfig): MachineRecord['fate'
   return h.readUInt32BE(0) / 2 ** 32 < cfg.failureRate ? cfg.failureMode : 'Healthy';
 }
 
+
+/** The port a machine's address must be free on: the kube-apiserver of a control-plane machine binds it. */
+const MACHINE_PORT = 6443;
+const lbOwner = (dir: string): AddressOwner => ({ record: join(dir, 'cluster.json'), field: 'loadBalancer.host' });
+const machineOwner = (dir: string, name: string): AddressOwner => ({ record: join(dir, 'instances', `${name}.json`), field: 'address' });
 
 function safeReaddir(dir: string): string[] {
   try {

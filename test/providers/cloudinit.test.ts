@@ -66,6 +66,8 @@ test('write_files, users and runcmd are executed under the machine root; other c
     assert.match(log, /runcmd \(recorded, not run\): echo pre command > \/tmp\/pre/);
     assert.match(log, /runcmd \(recorded, not run\): echo success > \/run\/cluster-api\/bootstrap-success.complete/);
     assert.match(log, /\[preflight\] Running pre-flight checks/);
+    // kubeadm prints the join token and certificate key here: the log is root's only, as cloud-init writes it.
+    assert.equal(statSync(join(root, CLOUD_INIT_LOG)).mode & 0o777, 0o600);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -65,3 +65,47 @@ test('with no live member a connection is closed, not hung', async () => {
     await lb.close();
   }
 });
+
+test('connections through the balancer release their sockets when the client hangs up (no fd leak behind a TLS member)', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { connect } = await import('node:tls');
+  const { startApiServer } = await import('../../apiserver/index.js');
+  const { parseKubeconfig } = await import('../../lib/kubeconfig.js');
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  const srv = await startApiServer({ port: 0, bindAddress: '127.20.1.1' });
+  const lb = new LoadBalancer({ host: '127.20.1.100', port: 26445 });
+  await lb.start();
+  try {
+    lb.setBackends([{ host: '127.20.1.1', port: srv.port }]);
+    const kc = parseKubeconfig(srv.adminKubeconfig());
+    // As kubectl does when it exits: the request is answered, then the client closes without a TLS close_notify.
+    const one = (halfClose: boolean): Promise<void> => new Promise((resolve) => {
+      const s = connect({ host: '127.20.1.100', port: 26445, ca: kc.caPem, cert: kc.clientCertPem, key: kc.clientKeyPem, servername: 'localhost' },
+        () => s.write('GET /version HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let got = '';
+      s.on('data', (d: Buffer) => {
+        got += d.toString();
+        if (got.trim().endsWith('}')) {
+          if (halfClose) s.end();
+          else s.destroy();
+        }
+      });
+      s.on('end', () => s.destroy());
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+    });
+    await one(true);
+    await new Promise((r) => setTimeout(r, 200));
+    const before = fds();
+    for (let i = 0; i < 30; i++) await one(i % 2 === 0);
+    let after = fds();
+    for (let i = 0; i < 40 && after > before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = fds();
+    }
+    assert.ok(after <= before, `fds before ${before}, after 30 connections ${after}`);
+  } finally {
+    await lb.close();
+    await srv.close();
+  }
+});
