@@ -9,6 +9,7 @@ import { CLUSTER_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK, MACHINE_GVK } from 
 import type { Client } from '../runtime/client.js';
 import { connect, connectionOptions, explain, getNamed, type ConnectionOptions } from './context.js';
 import { CliError, ExitCode } from './errors.js';
+import { sleep } from './sleep.js';
 import { buildTree, type TreeInput, type TreeOptions } from './describe/tree.js';
 import { renderTree, treeData } from './describe/render.js';
 
@@ -88,10 +89,7 @@ export async function describeCluster(name: string, opts: DescribeOptions, out: 
         out.write((previous ? '\n' : '') + text);
       }
       previous = state;
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, opts.interval * 1000);
-        signal?.addEventListener('abort', () => { clearTimeout(t); res(); }, { once: true });
-      });
+      await sleep(opts.interval * 1000, signal);
     }
   } finally {
     client.close();

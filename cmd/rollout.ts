@@ -12,6 +12,7 @@ import type { Client } from '../runtime/client.js';
 import type { KubeObject } from '../runtime/types.js';
 import { connect, connectionOptions, explain, getNamed, type ConnectionOptions } from './context.js';
 import { CliError, ExitCode } from './errors.js';
+import { sleep } from './sleep.js';
 import { controlPlaneRollout, machineDeploymentRollout, progressLine, type RolloutState } from './rollout/progress.js';
 
 type Kind = 'md' | 'cp';
@@ -82,15 +83,15 @@ export async function rolloutStatus(kind: Kind, name: string, opts: StatusOption
       if (state.state === 'done') return finish(state.message, ExitCode.OK);
       if (state.state === 'failed') return finish(`error: ${state.message}`, ExitCode.RolloutFailed);
       if (state.state === 'paused') return finish(`error: ${state.message}`, ExitCode.Error);
-      if (!opts.watch) return finish('', ExitCode.OK) && ExitCode.OK;
+      if (!opts.watch) {
+        if (tty) out.write('\n');
+        return ExitCode.OK;
+      }
       if (opts.timeout > 0 && Date.now() - started >= opts.timeout * 1000) {
         return finish(`error: timed out after ${opts.timeout}s waiting for ${label(kind, name)} to roll out: ${state.message}`, ExitCode.Timeout);
       }
       if (signal?.aborted) return finish('', ExitCode.Error);
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, opts.interval * 1000);
-        signal?.addEventListener('abort', () => { clearTimeout(t); res(); }, { once: true });
-      });
+      await sleep(opts.interval * 1000, signal);
     }
   });
 }

@@ -46,7 +46,7 @@ export function machineDeploymentRollout(md: MachineDeployment): RolloutState {
     const old = counts.total - counts.updated;
     return { state: 'waiting', counts, message: `${old} old machine${old === 1 ? ' is' : 's are'} pending termination` };
   }
-  if (counts.available < counts.updated) {
+  if (counts.available < counts.updated || counts.total !== counts.desired) {
     return { state: 'waiting', counts, message: `${counts.available} of ${counts.updated} updated machines are available` };
   }
   return { state: 'done', counts, message: `machinedeployment "${name}" successfully rolled out` };
@@ -66,7 +66,10 @@ export function controlPlaneRollout(cluster: Cluster): RolloutState {
     const old = counts.total - counts.updated;
     return { state: 'waiting', counts, message: `${old} old control-plane machine${old === 1 ? ' is' : 's are'} pending removal` };
   }
-  if (counts.ready < desired) return { state: 'waiting', counts, message: `${counts.ready} of ${desired} control-plane machines are ready` };
+  if (counts.ready !== desired || counts.total !== desired) return { state: 'waiting', counts, message: `${counts.ready} of ${desired} control-plane machines are ready` };
+  if (cluster.status?.controlPlane?.version && cluster.status.controlPlane.version !== version) {
+    return { state: 'waiting', counts, message: `the control plane reports ${cluster.status.controlPlane.version}, waiting for ${version}` };
+  }
   return { state: 'done', counts, message: `control plane of cluster "${name}" successfully rolled out (${version})` };
 }
 
