@@ -117,11 +117,12 @@ function nextSteps(kubeconfigPath: string, url: string): string {
     '',
     `Your clusterd control plane is running at ${url}.`,
     '',
-    'To use it, run:',
+    'To use it, in another terminal run:',
     '',
     `  export KUBECONFIG=${kubeconfigPath}`,
     '  kubectl apply -f examples/quickstart.yaml',
     '  kubectl get cl,md,ma',
+    '  node dist/cmd/clusterd.js describe cluster demo --watch',
     '',
   ].join('\n');
 }

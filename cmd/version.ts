@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import yaml from 'js-yaml';
-import { DEFAULT_KUBERNETES_VERSION, MIN_KUBERNETES_VERSION } from '../bootstrap/constants.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../bootstrap/constants.js';
+import { SUPPORTED_MINORS } from '../bootstrap/flags.js';
 import { repoRoot } from '../lib/paths.js';
 
 export interface VersionInfo {
@@ -20,13 +21,9 @@ export function clusterdVersion(): string {
   return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-const minorOf = (v: string): number => Number(/^v1\.(\d+)\./.exec(v)?.[1] ?? NaN);
-
 export function versionInfo(): VersionInfo {
-  const lo = minorOf(MIN_KUBERNETES_VERSION);
-  const hi = minorOf(DEFAULT_KUBERNETES_VERSION);
-  const minors: string[] = [];
-  for (let m = lo; m <= hi; m++) minors.push(`v1.${m}`);
+  // The bootstrap agent's flag tables are what decides: a minor without one is refused at preflight.
+  const minors = [...SUPPORTED_MINORS].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1])).map((m) => `v${m}`);
   return {
     clusterdVersion: clusterdVersion(),
     nodeVersion: process.version,

@@ -7,8 +7,11 @@
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const LEVEL_COLOURS: Record<number, string> = { 10: '90', 20: '34', 30: '32', 40: '33', 50: '31', 60: '35;1' };
 /** Fields that make up the line's fixed columns, or that a terminal reader never needs. */
-const SHOWN_ELSEWHERE = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'controller', 'component', 'namespace', 'name']);
-const WHO_KEYS = ['controller', 'component'] as const;
+const SHOWN_ELSEWHERE = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'namespace', 'name']);
+/** Who speaks: the first of these a line carries (a provider's sub-components say component), else the logger. */
+const WHO_KEYS = ['controller', 'component', 'provider'] as const;
+/** Wide enough for "machinedeployment", so messages line up. */
+const WHO_WIDTH = 17;
 
 const paint = (on: boolean, code: string, s: string): string => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
 
@@ -30,20 +33,20 @@ export function formatLogLine(line: string, opts: { colour: boolean }): string {
   const c = opts.colour;
   const level = typeof rec.level === 'number' ? rec.level : 30;
   const time = typeof rec.time === 'string' ? rec.time.replace(/^.*T/, '').replace(/Z$/, '') : typeof rec.time === 'number' ? new Date(rec.time).toISOString().slice(11, 23) : '';
-  const who = WHO_KEYS.map((k) => rec[k]).find((v): v is string => typeof v === 'string')
-    ?? (typeof rec.logger === 'string' && rec.logger !== 'clusterd' ? rec.logger : undefined);
+  const whoKey = WHO_KEYS.find((k) => typeof rec[k] === 'string');
+  const who = whoKey ? rec[whoKey] as string : typeof rec.logger === 'string' ? rec.logger : 'clusterd';
   const object = typeof rec.name === 'string' ? (typeof rec.namespace === 'string' && rec.namespace ? `${rec.namespace}/${rec.name}` : rec.name) : undefined;
   const parts = [
     paint(c, '2', time),
     paint(c, LEVEL_COLOURS[level] ?? '0', (LEVEL_NAMES[level] ?? String(level)).padEnd(5)),
   ];
-  if (who) parts.push(paint(c, '36', who));
+  parts.push(paint(c, '36', who.padEnd(WHO_WIDTH)));
   if (object) parts.push(paint(c, '1', object));
   parts.push(typeof rec.msg === 'string' ? rec.msg : '');
   let stack = '';
   const extras: string[] = [];
   for (const [k, v] of Object.entries(rec)) {
-    if (SHOWN_ELSEWHERE.has(k) || v === undefined) continue;
+    if (SHOWN_ELSEWHERE.has(k) || k === whoKey || v === undefined) continue;
     if (k === 'logger' && (v === 'clusterd' || v === who)) continue;
     if (k === 'namespace' && object) continue;
     if ((k === 'err' || k === 'error') && v && typeof v === 'object') {

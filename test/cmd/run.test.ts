@@ -76,7 +76,7 @@ test('logs: readable lines on a terminal, JSON with --log-format json or when pi
   await pretty.result;
   const screen = stripAnsi(pretty.output());
   assert.doesNotMatch(screen, /\{"level"/, 'no JSON on a terminal');
-  assert.match(screen, /^\d\d:\d\d:\d\d\.\d{3} {2}INFO {3}apiserver {2}API server listening {2}url=https:\/\/127\.0\.0\.1:\d+/m);
+  assert.match(screen, /^\d\d:\d\d:\d\d\.\d{3} {2}INFO {3}apiserver +API server listening {2}url=https:\/\/127\.0\.0\.1:\d+/m);
   assert.match(screen, /^\d\d:\d\d:\d\d\.\d{3} {2}INFO {3}machinedeployment {2}starting workers {2}workers=1/m);
   assert.match(pretty.output(), /\u001b\[32mINFO/, 'levels in colour on a terminal'); // eslint-disable-line no-control-regex
 

@@ -10,16 +10,21 @@ const line = (o: Record<string, unknown>): string => JSON.stringify({ level: 30,
 
 test('a reconcile line reads: time, level, controller, namespace/name, message, then the other fields', () => {
   const out = formatLogLine(line({ controller: 'machine', namespace: 'default', name: 'demo-cp-x', reconcileID: 'r1', role: 'join', msg: 'bootstrap data rendered' }), { colour: false });
-  assert.equal(out, '12:04:05.123  INFO   machine  default/demo-cp-x  bootstrap data rendered  reconcileID=r1 role=join\n');
+  assert.equal(out, '12:04:05.123  INFO   machine            default/demo-cp-x  bootstrap data rendered  reconcileID=r1 role=join\n');
 });
 
 test('components, quoting, errors with their stack at error level, and lines that are not JSON', () => {
   assert.equal(formatLogLine(line({ component: 'apiserver', url: 'https://127.0.0.1:6443', msg: 'API server listening' }), { colour: false }),
-    '12:04:05.123  INFO   apiserver  API server listening  url=https://127.0.0.1:6443\n');
+    '12:04:05.123  INFO   apiserver          API server listening  url=https://127.0.0.1:6443\n');
   assert.equal(formatLogLine(line({ level: 40, msg: 'slow', note: 'two words', n: 3, list: ['a'] }), { colour: false }),
-    '12:04:05.123  WARN   slow  note="two words" n=3 list=["a"]\n');
+    '12:04:05.123  WARN   clusterd           slow  note="two words" n=3 list=["a"]\n');
   const err = formatLogLine(line({ level: 50, controller: 'cluster', msg: 'reconcile failed', err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at f (x.js:1:1)\n    at g (y.js:2:2)' } }), { colour: false });
-  assert.equal(err, '12:04:05.123  ERROR  cluster  reconcile failed  err=boom\n    at f (x.js:1:1)\n    at g (y.js:2:2)\n');
+  assert.equal(err, '12:04:05.123  ERROR  cluster            reconcile failed  err=boom\n    at f (x.js:1:1)\n    at g (y.js:2:2)\n');
+  // A provider's line names the provider; its sub-component, when it has one, speaks instead.
+  assert.equal(formatLogLine(line({ provider: 'inmemory', machine: 'm-1', msg: 'machine created' }), { colour: false }),
+    '12:04:05.123  INFO   inmemory           machine created  machine=m-1\n');
+  assert.equal(formatLogLine(line({ provider: 'inmemory', component: 'kube-apiserver', msg: 'up' }), { colour: false }),
+    '12:04:05.123  INFO   kube-apiserver     up  provider=inmemory\n');
   assert.equal(formatLogLine('not json', { colour: false }), 'not json\n');
   const coloured = formatLogLine(line({ level: 50, msg: 'x' }), { colour: true });
   assert.match(coloured, /\u001b\[31mERROR/);
