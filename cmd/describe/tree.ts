@@ -49,6 +49,9 @@ export interface TreeOptions {
 }
 
 const nameOf = (o: { metadata: { name?: string } }): string => o.metadata.name ?? '';
+/** "Kind/name", marked while the object is being deleted (its finalizers still at work). */
+const labelOf = (kind: string, o: { metadata: { name?: string; deletionTimestamp?: string } }): string =>
+  `${kind}/${nameOf(o)}${o.metadata.deletionTimestamp ? ' (deleting)' : ''}`;
 const cond = (conds: Condition[] | undefined, type: string): Condition | undefined => conds?.find((c) => c.type === type);
 const ownerName = (o: { metadata: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] } }, kind: string): string | undefined =>
   o.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === kind)?.name;
@@ -74,7 +77,7 @@ const groupKey = (c: Condition | undefined): string => `${c?.status ?? 'Unknown'
 
 function machineRows(machines: Machine[], opts: TreeOptions): TreeNode[] {
   const sorted = [...machines].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
-  const rows = sorted.map((m) => objectNode('Machine', `Machine/${nameOf(m)}`, cond(m.status?.conditions, 'Ready'), m.status?.conditions, opts));
+  const rows = sorted.map((m) => objectNode('Machine', labelOf('Machine', m), cond(m.status?.conditions, 'Ready'), m.status?.conditions, opts));
   if (opts.grouping === false || wantsConditions('Machine', opts)) return rows;
   const groups = new Map<string, TreeNode[]>();
   for (const r of rows) {
@@ -90,7 +93,7 @@ function machineRows(machines: Machine[], opts: TreeOptions): TreeNode[] {
     // The group's SINCE is its most recent transition: the state has held for all of them at least that long.
     const latest = members.map((m) => m.condition).filter((c): c is Condition => c !== undefined)
       .sort((a, b) => (b.lastTransitionTime ?? '').localeCompare(a.lastTransitionTime ?? ''))[0];
-    const names = members.map((m) => m.label.replace(/^Machine\//, ''));
+    const names = members.map((m) => m.label.replace(/^Machine\//, '').replace(/ \(deleting\)$/, ''));
     out.push({
       label: `${members.length} Machines...`,
       kind: 'Machine',
@@ -127,20 +130,20 @@ export function buildTree(input: TreeInput, opts: TreeOptions = {}): TreeNode {
   const setOf = (m: Machine): string | undefined => ownerName(m, 'MachineSet');
   for (const md of mds) {
     const mdSets = sets.filter((s) => ownerName(s, 'MachineDeployment') === nameOf(md));
-    const setRows = mdSets.map((s) => objectNode('MachineSet', `MachineSet/${nameOf(s)}`, cond(s.status?.conditions, 'Ready'), s.status?.conditions, opts,
+    const setRows = mdSets.map((s) => objectNode('MachineSet', labelOf('MachineSet', s), cond(s.status?.conditions, 'Ready'), s.status?.conditions, opts,
       machineRows(machines.filter((m) => setOf(m) === nameOf(s)), opts)));
     const st = md.status;
     const counts = ` (${st?.updatedReplicas ?? 0} updated, ${st?.availableReplicas ?? 0}/${md.spec.replicas ?? 1} available)`;
-    workers.push(objectNode('MachineDeployment', `MachineDeployment/${nameOf(md)}${counts}`, cond(md.status?.conditions, 'Available'), md.status?.conditions, opts, setRows));
+    workers.push(objectNode('MachineDeployment', `${labelOf('MachineDeployment', md)}${counts}`, cond(md.status?.conditions, 'Available'), md.status?.conditions, opts, setRows));
   }
   const ownedSets = new Set(sets.filter((s) => ownerName(s, 'MachineDeployment') !== undefined).map(nameOf));
   for (const s of sets.filter((x) => !ownedSets.has(nameOf(x)))) {
-    workers.push(objectNode('MachineSet', `MachineSet/${nameOf(s)}`, cond(s.status?.conditions, 'Ready'), s.status?.conditions, opts,
+    workers.push(objectNode('MachineSet', labelOf('MachineSet', s), cond(s.status?.conditions, 'Ready'), s.status?.conditions, opts,
       machineRows(machines.filter((m) => setOf(m) === nameOf(s)), opts)));
   }
   const standalone = machines.filter((m) => !isCP(m) && setOf(m) === undefined);
   if (standalone.length > 0) workers.push({ label: 'Other', children: machineRows(standalone, opts) });
   if (workers.length > 0) children.push({ label: 'Workers', children: workers });
 
-  return objectNode('Cluster', `Cluster/${cname}`, cond(cc, 'Ready'), cc, opts, children);
+  return objectNode('Cluster', labelOf('Cluster', cluster), cond(cc, 'Ready'), cc, opts, children);
 }

@@ -61,6 +61,7 @@ export function demoTree(): TreeInput {
     machine('demo-workers-abc-11111', { set: 'demo-workers-abc', ready: ok('Ready', 420) }),
     machine('demo-workers-abc-22222', { set: 'demo-workers-abc', ready: ok('Ready', 410) }),
     machine('demo-workers-abc-33333', { set: 'demo-workers-abc', ready: ok('Ready', 400) }),
+    { ...machine('demo-gpu-1', { ready: no('Ready', 'Deleting', 5, 'the machine is being deleted') }), metadata: { ...machine('demo-gpu-1', { ready: ok('Ready', 1) }).metadata, deletionTimestamp: '2026-11-30T11:59:55Z', finalizers: ['machine.clusterd.dev'] } } as Machine,
     machine('demo-gpu-0', { ready: no('Ready', 'BootstrapFileSecretMissing', 90, 'spec.bootstrap.files[0].contentFrom.secret: Not found: secret "motd" in namespace "default"', 'Error') }),
   ];
   // An object of another cluster in the same namespace: never part of demo's tree.
