@@ -23,6 +23,11 @@ export const BUILTIN_RESOURCES: ResourceInfo[] = [
   builtin('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
   // Pods are not part of the contract but `kubectl describe node` lists them, and simulated clusters may store some.
   builtin('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: { status: true } }),
+  // Stored, not run: so that deploy/ (a Deployment, its metrics Service and a PodDisruptionBudget) applies here as on
+  // kube-apiserver (`kubectl apply --dry-run=server -k deploy/`). Nothing here starts Pods for them.
+  builtin('', 'v1', 'Service', 'services', true, { shortNames: ['svc'], categories: ['all'], subresources: { status: true } }),
+  builtin('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], categories: ['all'], subresources: { status: true } }),
+  builtin('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: { status: true } }),
   builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   builtin('certificates.k8s.io', 'v1', 'CertificateSigningRequest', 'certificatesigningrequests', false, { shortNames: ['csr'], subresources: { status: true } }),
   builtin('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
@@ -43,6 +48,6 @@ export const EXTRA_SUBRESOURCES: Record<string, string[]> = {
 };
 
 /** Group versions ordered as kube-apiserver lists them (its priority order), for discovery. */
-export const BUILTIN_GROUP_ORDER = ['', 'apiextensions.k8s.io', 'coordination.k8s.io', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'authorization.k8s.io', 'events.k8s.io'];
+export const BUILTIN_GROUP_ORDER = ['', 'apps', 'policy', 'apiextensions.k8s.io', 'coordination.k8s.io', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'authorization.k8s.io', 'events.k8s.io'];
 
 export const CRD_RESOURCE = 'apiextensions.k8s.io/customresourcedefinitions';

@@ -11,13 +11,14 @@ import type { LevelWithSilent } from 'pino';
 import { startApiServer, type RunningApiServer } from '../apiserver/index.js';
 import { registerControllers } from '../controllers/index.js';
 import { defaultRegistry, loadProviderModule, type ProviderRegistry } from '../providers/registry.js';
-import { newLogger, type Logger } from '../lib/logging.js';
+import { LOG_FORMATS, newLogger, type LogFormat, type Logger } from '../lib/logging.js';
 import { repoRoot } from '../lib/paths.js';
 import { Client } from '../runtime/client.js';
 import { createOrUpdate, loadManifests, waitForCRDsEstablished } from '../runtime/install.js';
 import { LeaderElectionLostError, Manager } from '../runtime/manager.js';
 import { parseBindAddress } from '../runtime/server.js';
 import { setupSignalHandler } from '../runtime/signals.js';
+import { embeddedKubeconfigPath, ensureReachable, kubeconfigFileFrom, resolveKubeConfig as resolveCliKubeConfig, sameFile } from './kubeconfig.js';
 
 export interface RunOptions {
   kubeconfig?: string;
@@ -31,12 +32,15 @@ export interface RunOptions {
   dataDir: string;
   apiserverPort: number;
   logLevel: LevelWithSilent;
+  /** pretty (a terminal), json, or auto: pretty when stdout is a TTY, else JSON. */
+  logFormat?: LogFormat;
   gracefulShutdownTimeout: number;
   /** Extra infrastructure providers: npm package names or file paths (`--provider-module`, repeatable). */
   providerModules?: string[];
 }
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const LOG_FORMAT_HELP = 'log format: pretty (readable, for a terminal), json (one object a line), or auto (pretty on a TTY, else json)';
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
@@ -58,22 +62,22 @@ function bindAddress(flag: string) {
   };
 }
 
-/** Where to find the cluster: an explicit kubeconfig, KUBECONFIG, the pod's service account, or none (embedded). */
-export function resolveKubeConfig(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): { kc: KubeConfig; source: string } | undefined {
-  const file = flag ?? (env.KUBECONFIG ? env.KUBECONFIG.split(':')[0] : undefined);
-  if (file) {
-    if (!existsSync(file)) throw new Error(`--kubeconfig: ${file} does not exist`);
-    const kc = new KubeConfig();
-    kc.loadFromFile(file);
-    if (!kc.getCurrentCluster()) throw new Error(`--kubeconfig: ${file} has no current context with a cluster`);
-    return { kc, source: file };
-  }
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(join(SA_DIR, 'token'))) {
-    const kc = new KubeConfig();
-    kc.loadFromCluster();
-    return { kc, source: 'in-cluster service account' };
-  }
-  return undefined;
+/**
+ * The cluster `clusterd run` reconciles in. A kubeconfig that is this daemon's own (<data-dir>/kubeconfig, as
+ * the banner tells the user to export) means embedded mode: restarting `make run` in the same shell must work.
+ * Any other kubeconfig must answer within a few seconds, else the run fails with what to do (it used to retry
+ * ECONNREFUSED for ever).
+ */
+export async function chooseCluster(opts: Pick<RunOptions, 'kubeconfig' | 'dataDir'>, env: NodeJS.ProcessEnv = process.env): Promise<{ kind: 'embedded'; ownKubeconfig?: string } | { kind: 'external'; kc: KubeConfig; source: string }> {
+  const own = embeddedKubeconfigPath(opts.dataDir);
+  const named = kubeconfigFileFrom(opts.kubeconfig, env);
+  if (named && sameFile(named.file, own)) return { kind: 'embedded', ownKubeconfig: named.file };
+  const external = resolveCliKubeConfig(opts.kubeconfig, env);
+  if (!external) return { kind: 'embedded' };
+  await ensureReachable(external, 5_000, named?.via === '$KUBECONFIG'
+    ? `Start that cluster, or run \`unset KUBECONFIG\` so that clusterd starts its own embedded API server (its kubeconfig is ${own} for --data-dir ${opts.dataDir}).`
+    : undefined);
+  return { kind: 'external', kc: external.kc, source: external.source };
 }
 
 function writePrivateFile(path: string, content: string): void {
@@ -113,19 +117,24 @@ function nextSteps(kubeconfigPath: string, url: string): string {
     '',
     `Your clusterd control plane is running at ${url}.`,
     '',
-    'To use it, run:',
+    'To use it, in another terminal run:',
     '',
     `  export KUBECONFIG=${kubeconfigPath}`,
     '  kubectl apply -f examples/quickstart.yaml',
     '  kubectl get cl,md,ma',
+    '  node dist/cmd/clusterd.js describe cluster demo --watch',
     '',
   ].join('\n');
 }
 
 /** Runs the daemon until SIGTERM/SIGINT. Resolves with the process exit code. */
 export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<number> {
-  const log = newLogger({ level: opts.logLevel });
-  const external = resolveKubeConfig(opts.kubeconfig);
+  const log = newLogger({ level: opts.logLevel, format: opts.logFormat });
+  const chosen = await chooseCluster(opts);
+  const external = chosen.kind === 'external' ? chosen : undefined;
+  if (chosen.kind === 'embedded' && chosen.ownKubeconfig) {
+    log.info({ kubeconfig: chosen.ownKubeconfig }, 'the kubeconfig given is this daemon\'s own: starting the embedded API server again');
+  }
   let server: RunningApiServer | undefined;
   let banner: string | undefined;
   let kc: KubeConfig;
@@ -223,6 +232,17 @@ export function runCommand(): Command {
     .option('--provider-module <nameOrPath>', 'load an infrastructure provider from an npm package or a file (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--graceful-shutdown-timeout <seconds>', 'how long shutdown waits for in-flight reconciles', positiveInt('graceful-shutdown-timeout', 3600), 30)
     .addOption(new Option('--log-level <level>', 'log level').choices(LEVELS).default(process.env.CLUSTERD_LOG_LEVEL && LEVELS.includes(process.env.CLUSTERD_LOG_LEVEL) ? process.env.CLUSTERD_LOG_LEVEL : 'info'))
+    .addOption(new Option('--log-format <format>', LOG_FORMAT_HELP).choices(LOG_FORMATS).default('auto'))
+    .addHelpText('after', `
+Examples:
+  # the embedded default: own API server on 127.0.0.1:6443, in-memory provider, state in .clusterd/
+  clusterd run
+
+  # a second copy beside the first, with its own port and state
+  clusterd run --apiserver-port 6444 --data-dir /tmp/clusterd-b --metrics-bind-address 0 --health-probe-bind-address 0
+
+  # reconcile in an existing cluster (installs nothing; apply deploy/ first)
+  clusterd run --kubeconfig ~/.kube/config --leader-elect --log-format json`)
     .action(async (opts: RunOptions) => {
       const code = await runDaemon(opts, setupSignalHandler());
       process.exit(code);

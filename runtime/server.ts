@@ -21,10 +21,14 @@ export function parseBindAddress(addr: string, flag = 'bind address'): BoundAddr
 }
 
 /** Runs the checks kube-apiserver style: 200 "ok", or 500 with one [+]/[-] line per check. */
-async function runChecks(checks: Map<string, Check>, verbose: boolean): Promise<{ code: number; body: string }> {
+async function runChecks(checks: Map<string, Check>, verbose: boolean, exclude: ReadonlySet<string> = new Set()): Promise<{ code: number; body: string }> {
   const lines: string[] = [];
   let failed = false;
   for (const [name, check] of checks) {
+    if (exclude.has(name)) {
+      lines.push(`[+]${name} excluded: ok`);
+      continue;
+    }
     let reason: string | undefined;
     try {
       reason = await check();
@@ -45,8 +49,11 @@ export async function startProbeServer(addr: BoundAddress, healthz: Map<string, 
   const app = Fastify({ logger: false });
   for (const [path, checks] of [['/healthz', healthz], ['/readyz', readyz]] as const) {
     app.get(path, async (req, reply) => {
-      const verbose = Object.prototype.hasOwnProperty.call(req.query ?? {}, 'verbose');
-      const { code, body } = await runChecks(checks, verbose);
+      const query = (req.query ?? {}) as Record<string, string | string[] | undefined>;
+      const verbose = Object.prototype.hasOwnProperty.call(query, 'verbose');
+      // ?exclude=NAME (repeatable), as kube-apiserver: a standby replica's readiness leaves out leader-election.
+      const exclude = new Set([query.exclude ?? []].flat());
+      const { code, body } = await runChecks(checks, verbose, exclude);
       return reply.code(code).type('text/plain; charset=utf-8').send(body);
     });
   }

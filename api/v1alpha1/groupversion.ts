@@ -26,6 +26,12 @@ export const Annotations = {
   desiredReplicas: 'clusterd.dev/desired-replicas',
   /** Maximum replicas (desired + maxSurge) allowed when the annotation was written. */
   maxReplicas: 'clusterd.dev/max-replicas',
+  /**
+   * On a MachineDeployment's template or a Cluster's controlPlane.machineTemplate: set by `clusterd rollout
+   * restart` to the time of the restart. A new value makes every Machine outdated, so all are replaced in a
+   * rolling update (kubectl's restartedAt; Cluster API's rolloutAfter).
+   */
+  restartedAt: 'clusterd.dev/restartedAt',
 } as const;
 
 export const Finalizers = {

@@ -7,7 +7,7 @@
  *   - scale down removes outdated, then annotated, then not-Ready, then oldest members, never the last one.
  */
 import { createHash } from 'node:crypto';
-import type { ControlPlane } from '../../api/v1alpha1/index.js';
+import { Annotations, type ControlPlane } from '../../api/v1alpha1/index.js';
 
 export interface CPMember {
   name: string;
@@ -37,7 +37,9 @@ export type CPAction =
 export function templateHash(cp: ControlPlane | undefined): string {
   const t = cp?.machineTemplate ?? {};
   const { dataSecretName: _ignored, ...bootstrap } = t.bootstrap ?? {};
-  return createHash('sha256').update(stableJSON({ infrastructure: t.infrastructure ?? {}, bootstrap })).digest('hex').slice(0, 10);
+  // `clusterd rollout restart cp` sets restartedAt; hashed only when present, so existing members stay current.
+  const restartedAt = t.metadata?.annotations?.[Annotations.restartedAt];
+  return createHash('sha256').update(stableJSON({ infrastructure: t.infrastructure ?? {}, bootstrap, ...(restartedAt ? { restartedAt } : {}) })).digest('hex').slice(0, 10);
 }
 
 export function stableJSON(v: unknown): string {

@@ -86,7 +86,7 @@ export class WorkloadClusters {
     await this.client(namespace, clusterName);
     const entry = this.entries.get(key)!;
     if (!entry.nodes) {
-      const inf = new Informer(NODE_GVK, entry.client, { logger: this.log.child({ workloadCluster: key, informer: 'nodes' }) });
+      const inf = new Informer(NODE_GVK, entry.client, { logger: this.log.child({ workloadCluster: key }) });
       const fire = (n: KubeObject): void => {
         for (const h of this.nodeHandlers) h(key, n as NodeLike);
       };

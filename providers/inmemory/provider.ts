@@ -64,7 +64,8 @@ export class InMemoryProvider implements InfrastructureProvider {
   private readonly bootSlots: Semaphore;
 
   constructor(private readonly ctx: ProviderContext, private readonly opts: InMemoryOptions = {}) {
-    this.logger = ctx.logger.child({ provider: 'inmemory' });
+    // The registry's logger already carries provider: inmemory (binding it again repeated the key in every line).
+    this.logger = ctx.logger;
     this.bootSlots = new Semaphore(opts.maxConcurrentBoots ?? 16);
     mkdirSync(ctx.dataDir, { recursive: true });
     this.reserveKnownAddresses();
