@@ -8,7 +8,7 @@ import type { HostFS, Printer } from '../context.js';
 import { type ClusterClient, describeApiError, isConflict, isNotFound } from '../api/client.js';
 import { nthAddress } from '../netutil.js';
 import { httpsGetJSON } from '../discovery.js';
-import { type Component, isSupportedVersion, SUPPORTED_MINORS, unknownFlags } from '../flags.js';
+import { type Component, componentVersions, isSupportedVersion, SUPPORTED_MINORS, unknownFlags } from '../flags.js';
 import { componentCommand, flagNames, type PodManifest } from '../manifests.js';
 
 export interface PreflightResult {
@@ -88,12 +88,12 @@ export function kubeletConfiguration(cfg: ClusterConfiguration, user: Record<str
 }
 
 /** /var/lib/kubelet/config.yaml and kubeadm-flags.env; the machine's kubelet service starts from them. */
-export function writeKubeletFiles(fs: HostFS, out: Printer, kubeletYaml: string, reg: NodeRegistration, imageRepository: string): void {
+export function writeKubeletFiles(fs: HostFS, out: Printer, kubeletYaml: string, reg: NodeRegistration, imageRepository: string, kubernetesVersion: string): void {
   out.phase('kubelet-start', `Writing kubelet configuration to file "${C.KUBELET_CONFIG_FILE}"`);
   fs.write(C.KUBELET_CONFIG_FILE, kubeletYaml, 0o644);
   const flags = new Map<string, string>([
     ['container-runtime-endpoint', reg.criSocket],
-    ['pod-infra-container-image', `${imageRepository}/pause:${C.PAUSE_VERSION}`],
+    ['pod-infra-container-image', `${imageRepository}/pause:${componentVersions(kubernetesVersion).pause}`],
   ]);
   if (reg.name !== hostname().toLowerCase()) flags.set('hostname-override', reg.name);
   for (const a of reg.kubeletExtraArgs) flags.set(a.name, a.value);
