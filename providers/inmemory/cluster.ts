@@ -16,7 +16,7 @@ import { KubeClient } from './kubeclient.js';
 import { LoadBalancer } from './lb.js';
 import type { SimMachine } from './machine.js';
 import type { PodHost } from './kubelet.js';
-import { readFlagFile, type StaticPod } from './staticpods.js';
+import { imageVersion, readFlagFile, type StaticPod } from './staticpods.js';
 
 export interface ClusterRecord {
   namespace: string;
@@ -138,6 +138,8 @@ export class SimCluster implements PodHost {
       anonymous: f.get('anonymous-auth') !== 'false',
       authorization: modes.includes('RBAC') ? 'RBAC' : 'AlwaysAllow',
       logger: this.logger.child({ component: 'kube-apiserver', machine }),
+      // /version says what the manifest runs, as the real binary of that image would
+      ...(imageVersion(pod) ? { kubernetesVersion: imageVersion(pod) } : {}),
     });
     this.apiServers.set(machine, { handle, host, port });
     this.lb?.addBackend({ host, port });
