@@ -6,6 +6,8 @@ export const DEFAULT_CERTS_DIR = '/etc/kubernetes/pki';
 export const KUBELET_DIR = '/var/lib/kubelet';
 export const KUBELET_CONFIG_FILE = '/var/lib/kubelet/config.yaml';
 export const KUBELET_FLAGS_ENV = '/var/lib/kubelet/kubeadm-flags.env';
+/** NodeLocalCRISocket (GA in 1.36): the node's containerRuntimeEndpoint, laid over config.yaml. */
+export const KUBELET_INSTANCE_CONFIG_FILE = '/var/lib/kubelet/instance-config.yaml';
 export const KUBELET_CLIENT_CURRENT = '/var/lib/kubelet/pki/kubelet-client-current.pem';
 export const DEFAULT_ETCD_DATA_DIR = '/var/lib/etcd';
 

@@ -27,7 +27,8 @@ export function kubeconfigDefinitions(nodeName: string): KubeconfigDef[] {
   return [
     { name: 'admin', file: C.ADMIN_CONF, commonName: 'kubernetes-admin', organization: [C.CLUSTER_ADMINS_GROUP], server: 'endpoint' },
     { name: 'super-admin', file: C.SUPER_ADMIN_CONF, commonName: 'kubernetes-super-admin', organization: [C.MASTERS_GROUP], server: 'endpoint' },
-    { name: 'kubelet', file: C.KUBELET_CONF, commonName: `system:node:${nodeName}`, organization: [C.NODES_GROUP], server: 'endpoint' },
+    // ControlPlaneKubeletLocalMode: the init node's kubelet talks to its local API server
+    { name: 'kubelet', file: C.KUBELET_CONF, commonName: `system:node:${nodeName}`, organization: [C.NODES_GROUP], server: 'local' },
     { name: 'controller-manager', file: C.CONTROLLER_MANAGER_CONF, commonName: 'system:kube-controller-manager', server: 'local' },
     { name: 'scheduler', file: C.SCHEDULER_CONF, commonName: 'system:kube-scheduler', server: 'local' },
   ];

@@ -321,7 +321,7 @@ export function initWorkflow(): Workflow<InitData> {
     {
       name: 'kubelet-start', short: 'Write kubelet settings and (re)start the kubelet',
       run: async (d) => {
-        writeKubeletFiles(d.fs, d.out, dumpYaml(kubeletConfiguration(d.cfg.cluster, d.cfg.kubelet)), d.cfg.nodeRegistration, d.cfg.cluster.imageRepository, d.cfg.cluster.kubernetesVersion);
+        writeKubeletFiles(d.fs, d.out, dumpYaml(kubeletConfiguration(d.cfg.cluster, d.cfg.kubelet)), d.cfg.nodeRegistration);
         d.out.phase('kubelet-start', 'Starting the kubelet');
       },
     },

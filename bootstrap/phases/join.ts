@@ -11,10 +11,10 @@ import { bootstrapKubeconfig } from '../tlsbootstrap.js';
 import { checkConfigAPIVersion, clusterConfiguration } from '../config/load.js';
 import { CertificateKeyMismatchError, decryptCerts, SHARED_CERT_FILES, secretKeyForFile } from '../copycerts.js';
 import { certDefinitions, runCertPhase, runSAPhase } from '../certs.js';
-import { kubeconfigDefinitions, runKubeconfigPhase } from '../kubeconfigs.js';
+import { kubeconfigDefinitions, localURL, runKubeconfigPhase } from '../kubeconfigs.js';
 import { apiServerManifest, controllerManagerManifest, etcdManifest, etcdPeerURL, membersFromInitialCluster, schedulerManifest, type ManifestInput, type PodManifest } from '../manifests.js';
 import { etcdMembersConfigMap } from '../api/objects.js';
-import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, writeKubeletFiles, type PreflightResult } from './shared.js';
+import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, waitForAPIServer, writeKubeletFiles, type PreflightResult } from './shared.js';
 import { writeManifest } from './init.js';
 
 export interface JoinData {
@@ -189,14 +189,21 @@ async function kubeletStart(d: JoinData): Promise<void> {
   const cfg = await clusterConfig(d);
   const caPath = d.cfg.caCertPath;
   if (!d.fs.exists(caPath)) d.fs.write(caPath, info.caPem, 0o644);
-  writeKubeletFiles(d.fs, d.out, d.kubeletConfigYaml ?? dumpYaml(kubeletConfiguration(cfg, {})), d.cfg.nodeRegistration, cfg.imageRepository, cfg.kubernetesVersion);
+  writeKubeletFiles(d.fs, d.out, d.kubeletConfigYaml ?? dumpYaml(kubeletConfiguration(cfg, {})), d.cfg.nodeRegistration, { registerTaints: !isControlPlane(d) });
   if (d.dryRun) {
     d.out.phase('dryrun', 'Would write bootstrap-kubelet.conf and perform the TLS bootstrap');
     return;
   }
   d.out.phase('kubelet-start', 'Starting the kubelet');
+  // ControlPlaneKubeletLocalMode (GA in 1.35): a control plane's kubelet talks to its own API server, not the load
+  // balancer, so it never depends on a member of another minor during an upgrade. Its static Pods are already written.
+  let server = info.server;
+  if (isControlPlane(d)) {
+    server = localURL(cpEndpoint(d));
+    await waitForAPIServer(d.out, server, info.caPem, d.cfg.timeouts.tlsBootstrap);
+  }
   await kubeletTLSBootstrap({
-    fs: d.fs, out: d.out, server: info.server, caPem: info.caPem, clusterName: cfg.clusterName, token: tlsBootstrapToken(d),
+    fs: d.fs, out: d.out, server, caPem: info.caPem, clusterName: cfg.clusterName, token: tlsBootstrapToken(d),
     nodeName: d.cfg.nodeRegistration.name, timeoutMs: d.cfg.timeouts.tlsBootstrap,
   });
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
+import { kubeconfigDefinitions } from '../../bootstrap/kubeconfigs.js';
 import { agent, initCluster } from './harness.js';
 
 const subjectOf = (pem: string): string => new X509Certificate(pem).subject.replace(/\n/g, ', ');
@@ -49,6 +50,33 @@ test('admin.conf is kubeadm:cluster-admins, bound by the ClusterRoleBinding init
     '--node-name', 'cp-1', '--apiserver-advertise-address', '127.0.0.2', '--apiserver-bind-port', c.endpoint.split(':')[1]!]);
   assert.equal(subjectOf(parseKubeconfig(conf(rootB, 'admin.conf')).clientCertPem!), 'O=kubeadm:cluster-admins, CN=kubernetes-admin');
   assert.ok(!existsSync(join(rootB, 'etc/kubernetes/super-admin.conf')));
+});
+
+test('ControlPlaneKubeletLocalMode and NodeLocalCRISocket: a control plane\'s kubelet talks to its own API server; the CRI socket is in instance-config.yaml', { timeout: 120_000 }, async (t) => {
+  const c = await initCluster();
+  t.after(() => c.close());
+  c.startApprover();
+  const port = c.endpoint.split(':')[1]!;
+  await c.core.createNode({ body: { metadata: { name: 'cp-1' } } });
+  const rootB = join(c.base, 'b');
+  const rootW = join(c.base, 'w');
+  await agent(['join', c.endpoint, '--root', rootB, '--token', c.token, '--discovery-token-ca-cert-hash', c.hash, '--control-plane', '--certificate-key', c.certificateKey,
+    '--node-name', 'cp-1', '--apiserver-advertise-address', '127.0.0.2', '--apiserver-bind-port', port]);
+  await agent(['join', c.endpoint, '--root', rootW, '--token', c.token, '--discovery-token-ca-cert-hash', c.hash, '--node-name', 'w-0']);
+  const read = (root: string, f: string): string => readFileSync(join(root, f), 'utf8');
+  // the init node's kubelet.conf is written for its local endpoint (here the same address as the endpoint)
+  assert.equal(kubeconfigDefinitions('cp-0').find((k) => k.name === 'kubelet')?.server, 'local');
+  assert.equal(parseKubeconfig(read(c.rootA, 'etc/kubernetes/kubelet.conf')).server, `https://127.0.0.1:${port}`);
+  assert.equal(parseKubeconfig(read(rootB, 'etc/kubernetes/kubelet.conf')).server, `https://127.0.0.2:${port}`, 'the joined control plane\'s own API server');
+  assert.equal(parseKubeconfig(read(rootW, 'etc/kubernetes/kubelet.conf')).server, `https://${c.endpoint}`, 'a worker keeps the endpoint');
+  for (const root of [c.rootA, rootB, rootW]) {
+    assert.equal(read(root, 'var/lib/kubelet/instance-config.yaml'), 'containerRuntimeEndpoint: "unix:///var/run/containerd/containerd.sock"\n');
+    assert.match(read(root, 'var/lib/kubelet/config.yaml'), /^containerRuntimeEndpoint: unix:\/\/\/var\/run\/containerd\/containerd\.sock$/m);
+    const env = read(root, 'var/lib/kubelet/kubeadm-flags.env');
+    assert.ok(!/container-runtime-endpoint|pod-infra-container-image/.test(env), env);
+  }
+  const node = await c.core.readNode({ name: 'cp-1' });
+  assert.equal(node.metadata?.annotations?.['kubeadm.alpha.kubernetes.io/cri-socket'], undefined);
 });
 
 test('encryptionAlgorithm and the validity periods shape every key and certificate; all PEM is LF-only', { timeout: 120_000 }, async (t) => {
