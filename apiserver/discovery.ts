@@ -5,6 +5,12 @@ import type { ResourceInfo } from './types.js';
 
 export const KUBE_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-clusterd', gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2024-04-17T00:00:00Z', goVersion: 'go1.22.2', compiler: 'gc', platform: 'linux/amd64' };
 
+/** /version for a server that stands in for kube-apiserver at gitVersion (v1.37.2): major and minor follow from it. */
+export function versionInfo(gitVersion?: string): typeof KUBE_VERSION {
+  const m = gitVersion ? /^v(\d+)\.(\d+)\./.exec(gitVersion) : null;
+  return m && gitVersion ? { ...KUBE_VERSION, major: m[1]!, minor: m[2]!, gitVersion } : KUBE_VERSION;
+}
+
 /** Kubernetes version priority: GA > beta > alpha, then by number, then anything else alphabetically. */
 export function compareVersions(a: string, b: string): number {
   const parse = (v: string): [number, number, number, string] => {

@@ -19,6 +19,7 @@ import { adminCredentials, setupPki } from './pki.js';
 import { RbacAuthorizer, seedBootstrapPolicy } from './rbac.js';
 import { Registry } from './registry.js';
 import { Handler } from './server.js';
+import { versionInfo } from './discovery.js';
 import { openStorage, StorageError, type KObject, type ObjectKey, type Storage } from './storage/index.js';
 import { WatchCache } from './watchcache.js';
 
@@ -59,6 +60,8 @@ export interface ApiServerOptions {
   requestTimeoutSeconds?: number;
   /** How long a watch without timeoutSeconds lasts before the server ends it (clients re-watch). Default 30-60 min. */
   watchTimeoutSeconds?: number;
+  /** The Kubernetes version /version reports (a simulated workload API server reports its manifest's image tag). */
+  kubernetesVersion?: string;
 }
 
 export interface RunningApiServer {
@@ -148,6 +151,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<Runni
     watch: { bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000, defaultTimeoutSeconds: opts.watchTimeoutSeconds, open: openWatches },
     serverAddress: () => `${hostForUrl}:${port}`,
     requestTimeoutMs: (opts.requestTimeoutSeconds ?? 60) * 1000,
+    ...(opts.kubernetesVersion ? { version: versionInfo(opts.kubernetesVersion) } : {}),
   }, logger);
 
   const server: Server = createServer({

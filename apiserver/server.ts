@@ -27,6 +27,8 @@ export interface HandlerConfig {
   serverAddress: () => string;
   /** Requests other than watches that take longer get kube's 504 (its timeout filter); 0 = none. */
   requestTimeoutMs?: number;
+  /** What /version reports; else KUBE_VERSION. */
+  version?: typeof KUBE_VERSION;
 }
 
 const NOT_FOUND = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
@@ -154,7 +156,7 @@ export class Handler {
     const registry = this.cfg.ctx.registry;
     const [a, b, c, d] = segs;
     if (a === 'healthz' || a === 'livez' || a === 'readyz') return sendRaw(res, 200, 'ok', 'text/plain; charset=utf-8');
-    if (a === 'version' && segs.length === 1) return sendJson(res, 200, KUBE_VERSION);
+    if (a === 'version' && segs.length === 1) return sendJson(res, 200, this.cfg.version ?? KUBE_VERSION);
     if (a === 'api' && segs.length === 1) return sendJson(res, 200, apiVersions(this.cfg.serverAddress()));
     if (a === 'api' && b === 'v1' && segs.length === 2) return sendJson(res, 200, resourceList(registry, '', 'v1'));
     if (a === 'apis' && segs.length === 1) return sendJson(res, 200, groupList(registry));

@@ -35,7 +35,7 @@ export async function benchCloudInit(): Promise<BenchSection> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cloudinit-'));
   const provider = createInMemoryProvider({ dataDir: join(dir, 'inmemory'), logger: silentLogger() });
   const cluster: ClusterLike = { metadata: { name: 'ci', namespace: 'default', uid: 'ci' }, spec: { infrastructure: { provider: 'inmemory', config: { addressRange: '127.41.0.0/24' } } } };
-  const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'ci', version: 'v1.30.2' } });
+  const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'ci', version: 'v1.37.2' } });
   let admin: KubeClient | undefined;
   let nodes: Informer | undefined;
   try {
@@ -44,7 +44,7 @@ export async function benchCloudInit(): Promise<BenchSection> {
     const pki = await generateClusterPKI();
     // What the Machine controller hands the renderer for a typical Machine: one operator user with an SSH key.
     const base: Omit<CloudInitInput, 'role' | 'nodeName'> = {
-      clusterName: 'ci', version: 'v1.30.2', controlPlaneEndpoint: infra.value.controlPlaneEndpoint,
+      clusterName: 'ci', version: 'v1.37.2', controlPlaneEndpoint: infra.value.controlPlaneEndpoint,
       clusterNetwork: { services: { cidrBlocks: ['10.96.0.0/12'] }, pods: { cidrBlocks: ['192.168.0.0/16'] } },
       bootstrapToken: newBootstrapToken(), caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(),
       extras: { users: [{ name: 'ops', sshAuthorizedKeys: [`ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${'x'.repeat(43)} ops@example`], sudo: 'ALL=(ALL) NOPASSWD:ALL' }] },

@@ -97,7 +97,7 @@ export async function benchProviders(): Promise<BenchSection> {
   const provider = createInMemoryProvider({ dataDir: join(dir, 'inmemory'), logger: silentLogger() }, boots ? { maxConcurrentBoots: boots } : {});
   const machinesDir = join(dir, 'inmemory/default/bench/machines');
   const cluster: ClusterLike = { metadata: { name: 'bench', namespace: 'default', uid: 'bench' }, spec: { infrastructure: { provider: 'inmemory', config: { addressRange: RANGE } } } };
-  const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'bench', version: 'v1.30.2' } });
+  const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'bench', version: 'v1.37.2' } });
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
   const informers: Informer[] = [];
@@ -107,7 +107,7 @@ export async function benchProviders(): Promise<BenchSection> {
     if (infra.status !== 'done' || !infra.value.controlPlaneEndpoint) throw new Error(`bench: cluster infrastructure: ${JSON.stringify(infra)}`);
     const ep = infra.value.controlPlaneEndpoint;
     const pki = await generateClusterPKI();
-    const spec: WorkloadSpec = { pki, endpoint: `${ep.host}:${ep.port}`, version: 'v1.30.2', token: newBootstrapToken(), caCertHash: caCertHash(pki.ca.certPem), certificateKey: newCertificateKey() };
+    const spec: WorkloadSpec = { pki, endpoint: `${ep.host}:${ep.port}`, version: 'v1.37.2', token: newBootstrapToken(), caCertHash: caCertHash(pki.ca.certPem), certificateKey: newCertificateKey() };
 
     const tCp = performance.now();
     await provider.createOrGetMachine({ cluster, machine: machine('cp-0'), userData: initUserData(spec, 'cp-0', ip(2)) });

@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
-  type CertAndKey, type Usage, CA_VALIDITY_DAYS, keyMatchesCert, newPrivateKeyAsync, newSelfSignedCA, publicKeyPem, signCert,
+  type CertAndKey, type Usage, keyMatchesCert, newPrivateKeyAsync, newSelfSignedCA, publicKeyPem, signCert,
   verifyIssuedBy,
 } from '../lib/pki.js';
 import type { ClusterConfiguration } from './config/types.js';
@@ -15,6 +15,8 @@ import { parseHostPort } from './config/load.js';
 import { nthAddress } from './netutil.js';
 
 export type CAName = 'ca' | 'front-proxy-ca' | 'etcd/ca';
+
+const DAY_MS = 24 * 3_600_000;
 
 export interface CertDef {
   /** The phase name, `certs/<name>`. */
@@ -150,7 +152,7 @@ export async function runCertPhase(input: CertsPhaseInput, def: CertDef): Promis
       return;
     }
     out.phase('certs', `Generating "${def.name}" certificate and key`);
-    const ca = newSelfSignedCA(def.commonName, { keyPem: await newPrivateKeyAsync(), validityDays: CA_VALIDITY_DAYS });
+    const ca = newSelfSignedCA(def.commonName, { keyPem: await newPrivateKeyAsync(cfg.encryptionAlgorithm), validityDays: cfg.caCertificateValidityPeriodMs / DAY_MS });
     writePair(fs, dir, def.base, ca);
     return;
   }
@@ -172,9 +174,9 @@ export async function runCertPhase(input: CertsPhaseInput, def: CertDef): Promis
     out.phase('certs', `${def.name.replace('etcd-', 'etcd/')} serving cert is signed for DNS names [${dns.join(' ')}] and IPs [${ips.join(' ')}]`);
   }
   const pair = signCert(
-    { commonName: def.commonName, organization: def.organization, altNames: def.altNames, usages: def.usages },
+    { commonName: def.commonName, organization: def.organization, altNames: def.altNames, usages: def.usages, validityDays: cfg.certificateValidityPeriodMs / DAY_MS },
     { certPem: signer.certPem, keyPem: signer.keyPem },
-    await newPrivateKeyAsync(),
+    await newPrivateKeyAsync(cfg.encryptionAlgorithm),
   );
   writePair(fs, dir, def.base, pair);
 }
@@ -210,7 +212,7 @@ export async function runSAPhase(input: CertsPhaseInput): Promise<void> {
     return;
   }
   out.phase('certs', 'Generating "sa" key and public key');
-  const keyPem = await newPrivateKeyAsync();
+  const keyPem = await newPrivateKeyAsync(cfg.encryptionAlgorithm);
   fs.write(`${dir}/sa.key`, keyPem, 0o600);
   fs.write(`${dir}/sa.pub`, publicKeyPem(keyPem), 0o644);
 }

@@ -6,28 +6,28 @@ export const DEFAULT_CERTS_DIR = '/etc/kubernetes/pki';
 export const KUBELET_DIR = '/var/lib/kubelet';
 export const KUBELET_CONFIG_FILE = '/var/lib/kubelet/config.yaml';
 export const KUBELET_FLAGS_ENV = '/var/lib/kubelet/kubeadm-flags.env';
+/** NodeLocalCRISocket (GA in 1.36): the node's containerRuntimeEndpoint, laid over config.yaml. */
+export const KUBELET_INSTANCE_CONFIG_FILE = '/var/lib/kubelet/instance-config.yaml';
 export const KUBELET_CLIENT_CURRENT = '/var/lib/kubelet/pki/kubelet-client-current.pem';
 export const DEFAULT_ETCD_DATA_DIR = '/var/lib/etcd';
 
 export const ADMIN_CONF = 'admin.conf';
+/** Since kubeadm 1.29: the break-glass system:masters credential, written by init only. */
+export const SUPER_ADMIN_CONF = 'super-admin.conf';
 export const KUBELET_CONF = 'kubelet.conf';
 export const BOOTSTRAP_KUBELET_CONF = 'bootstrap-kubelet.conf';
 export const CONTROLLER_MANAGER_CONF = 'controller-manager.conf';
 export const SCHEDULER_CONF = 'scheduler.conf';
 
-export const DEFAULT_KUBERNETES_VERSION = 'v1.30.0';
-/** The oldest control plane this agent will set up; kubeadm supports its own minor and the one before. */
-export const MIN_KUBERNETES_VERSION = 'v1.29.0';
+/** What ClusterConfiguration.kubernetesVersion defaults to (lib/version.ts holds the supported minors). */
+export { DEFAULT_KUBERNETES_VERSION } from '../lib/version.js';
 export const DEFAULT_IMAGE_REPOSITORY = 'registry.k8s.io';
 export const DEFAULT_SERVICE_SUBNET = '10.96.0.0/12';
 export const DEFAULT_DNS_DOMAIN = 'cluster.local';
 export const DEFAULT_CLUSTER_NAME = 'kubernetes';
 export const DEFAULT_BIND_PORT = 6443;
 export const DEFAULT_CRI_SOCKET = 'unix:///var/run/containerd/containerd.sock';
-/** etcd and CoreDNS versions kubeadm v1.30 pins. */
-export const ETCD_VERSION = '3.5.12-0';
-export const COREDNS_VERSION = 'v1.11.1';
-export const PAUSE_VERSION = '3.9';
+// The etcd, CoreDNS and pause versions depend on the target release: componentVersions() in flags.ts.
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -39,6 +39,9 @@ export const KUBELET_PORT = 10250;
 export const NODE_BOOTSTRAP_TOKEN_AUTH_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
 export const NODES_GROUP = 'system:nodes';
 export const MASTERS_GROUP = 'system:masters';
+/** admin.conf's group (kubeadm 1.29+), bound to cluster-admin by the ClusterRoleBinding of the same name. */
+export const CLUSTER_ADMINS_GROUP = 'kubeadm:cluster-admins';
+export const CLUSTER_ADMINS_CRB = 'kubeadm:cluster-admins';
 export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600;
 /** The proxy token that owns kubeadm-certs: the Secret goes when the token does. */
 export const DEFAULT_CERT_TOKEN_TTL_SECONDS = 2 * 3600;

@@ -19,10 +19,16 @@ export interface KubeconfigDef {
   server: 'endpoint' | 'local';
 }
 
+/**
+ * kubeadm's kubeconfig files, in its order. admin.conf is in kubeadm:cluster-admins (bound to cluster-admin by a
+ * ClusterRoleBinding, so it can be revoked); super-admin.conf, init's node only, is the system:masters credential.
+ */
 export function kubeconfigDefinitions(nodeName: string): KubeconfigDef[] {
   return [
-    { name: 'admin', file: C.ADMIN_CONF, commonName: 'kubernetes-admin', organization: [C.MASTERS_GROUP], server: 'endpoint' },
-    { name: 'kubelet', file: C.KUBELET_CONF, commonName: `system:node:${nodeName}`, organization: [C.NODES_GROUP], server: 'endpoint' },
+    { name: 'admin', file: C.ADMIN_CONF, commonName: 'kubernetes-admin', organization: [C.CLUSTER_ADMINS_GROUP], server: 'endpoint' },
+    { name: 'super-admin', file: C.SUPER_ADMIN_CONF, commonName: 'kubernetes-super-admin', organization: [C.MASTERS_GROUP], server: 'endpoint' },
+    // ControlPlaneKubeletLocalMode: the init node's kubelet talks to its local API server
+    { name: 'kubelet', file: C.KUBELET_CONF, commonName: `system:node:${nodeName}`, organization: [C.NODES_GROUP], server: 'local' },
     { name: 'controller-manager', file: C.CONTROLLER_MANAGER_CONF, commonName: 'system:kube-controller-manager', server: 'local' },
     { name: 'scheduler', file: C.SCHEDULER_CONF, commonName: 'system:kube-scheduler', server: 'local' },
   ];
@@ -61,7 +67,10 @@ export async function runKubeconfigPhase(input: KubeconfigPhaseInput, def: Kubec
   const caKeyPem = fs.readIfExists(`${cfg.certificatesDir}/ca.key`);
   if (!caKeyPem) throw new Error(`kubeconfig: external CA mode (no ${cfg.certificatesDir}/ca.key): ${path} must be provided`);
   out.phase('kubeconfig', `Writing "${def.file}" kubeconfig file`);
-  const client = signCert({ commonName: def.commonName, organization: def.organization, usages: ['client'] }, { certPem: caPem, keyPem: caKeyPem }, await newPrivateKeyAsync());
+  const client = signCert(
+    { commonName: def.commonName, organization: def.organization, usages: ['client'], validityDays: cfg.certificateValidityPeriodMs / (24 * 3_600_000) },
+    { certPem: caPem, keyPem: caKeyPem }, await newPrivateKeyAsync(cfg.encryptionAlgorithm),
+  );
   fs.write(path, kubeconfigFor(cfg.clusterName, server, caPem, def.commonName, client), 0o600);
 }
 
@@ -82,6 +91,10 @@ function checkKubeconfig(text: string, caPem: string, server: string, def: Kubec
   if (kc.clientCertPem) {
     if (!verifyIssuedBy(kc.clientCertPem, caPem)) return 'has a client certificate that the CA did not sign or that expired';
     if (commonNameOf(kc.clientCertPem) !== def.commonName) return `is for "${commonNameOf(kc.clientCertPem)}", want "${def.commonName}"`;
+    const orgs = [...new X509Certificate(kc.clientCertPem).subject.matchAll(/^O=(.+)$/gm)].map((m) => m[1]);
+    if (def.organization && orgs.join(',') !== def.organization.join(',')) {
+      return `is for the groups [${orgs.join(' ')}], want [${def.organization.join(' ')}] (an admin.conf from before kubeadm 1.29 is in system:masters)`;
+    }
   }
   return undefined;
 }

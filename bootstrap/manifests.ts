@@ -6,7 +6,7 @@
 import yaml from 'js-yaml';
 import * as C from './constants.js';
 import type { Arg, ClusterConfiguration, HostPathMount } from './config/types.js';
-import type { Component } from './flags.js';
+import { componentVersions, type Component } from './flags.js';
 import { joinHostPort } from './netutil.js';
 
 export interface LocalEndpoint {
@@ -241,8 +241,8 @@ export function etcdManifest(input: ManifestInput, existing?: EtcdMember[]): Pod
     'cert-file': `${pki}/server.crt`,
     'client-cert-auth': 'true',
     'data-dir': etcd.dataDir,
-    'experimental-initial-corrupt-check': 'true',
-    'experimental-watch-progress-notify-interval': '5s',
+    // etcd 3.6 and later (every supported release pins one): the experimental- spellings are gone
+    'feature-gates': 'InitialCorruptCheck=true',
     'initial-advertise-peer-urls': peer,
     'initial-cluster': members.map((m) => `${m.name}=${m.peerURL}`).join(','),
     'key-file': `${pki}/server.key`,
@@ -256,11 +256,12 @@ export function etcdManifest(input: ManifestInput, existing?: EtcdMember[]): Pod
     'peer-trusted-ca-file': `${pki}/ca.crt`,
     'snapshot-count': '10000',
     'trusted-ca-file': `${pki}/ca.crt`,
+    'watch-progress-notify-interval': '5s',
   };
   if (existing && existing.length > 0) defaults['initial-cluster-state'] = 'existing';
   const command = ['etcd', ...buildArgs(defaults, etcd.extraArgs)];
   const vols: Vol[] = [vol('etcd-certs', pki, false, 'DirectoryOrCreate'), vol('etcd-data', etcd.dataDir, false, 'DirectoryOrCreate')];
-  const img = `${etcd.imageRepository ?? cfg.imageRepository}/etcd:${etcd.imageTag ?? C.ETCD_VERSION}`;
+  const img = `${etcd.imageRepository ?? cfg.imageRepository}/etcd:${etcd.imageTag ?? componentVersions(cfg.kubernetesVersion).etcd}`;
   const health = `/health?exclude=NOSPACE&serializable=true`;
   return pod('etcd', command, img, vols, {
     livenessProbe: probe('127.0.0.1', C.ETCD_METRICS_PORT, health, 'HTTP', 8),

@@ -91,6 +91,11 @@ export interface ProviderMachine {
   /** For Failed machines: why, without secrets. */
   failureReason?: string;
   failureMessage?: string;
+  /**
+   * What the provider knows of the machine's bootstrap run (cloud-init and the agent it runs), if it can tell: a
+   * Failed one never produces a Node, and the Machine says so instead of waiting for one. Messages carry no secrets.
+   */
+  bootstrap?: { state: 'Running' | 'Succeeded' | 'Failed'; reason?: string; message?: string };
 }
 
 /** A provider machine as listMachines reports it, with the Machine it was created for. */

@@ -1,11 +1,15 @@
 /** Schema pieces shared by the four kinds. */
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_MINORS } from '../../lib/version.js';
 import { FreeForm, MapList, StringEnum, StringMap } from './schema-helpers.js';
 
-/** Kubernetes versions clusterd installs: v1.MINOR.PATCH. */
+/**
+ * Kubernetes versions clusterd installs: v1.MINOR.PATCH of a supported minor (lib/version.ts SUPPORTED_MINORS), so the
+ * API server refuses a malformed or unsupported version at admission, naming the field.
+ */
 export const KubernetesVersion = Type.String({
-  pattern: '^v1\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$',
-  description: 'Kubernetes version, v1.MINOR.PATCH (for example v1.30.2).',
+  pattern: `^v1\\.(${SUPPORTED_MINORS.map((m) => m.split('.')[1]).join('|')})\\.(0|[1-9][0-9]*)$`,
+  description: `Kubernetes version, v1.MINOR.PATCH of a supported minor (${SUPPORTED_MINORS.join(', ')}), for example ${DEFAULT_KUBERNETES_VERSION}.`,
 });
 
 export const ConditionSchema = Type.Object({

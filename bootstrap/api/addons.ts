@@ -4,6 +4,7 @@ import * as C from '../constants.js';
 import type { ClusterConfiguration } from '../config/types.js';
 import type { KubeObject } from './client.js';
 import { nthAddress } from '../netutil.js';
+import { componentVersions } from '../flags.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -79,7 +80,7 @@ export function coreDNSObjects(cfg: ClusterConfiguration): KubeObject[] {
     loadbalance
 }
 `;
-  const img = `${cfg.dns.imageRepository ?? `${cfg.imageRepository}/coredns`}/coredns:${cfg.dns.imageTag ?? C.COREDNS_VERSION}`;
+  const img = `${cfg.dns.imageRepository ?? `${cfg.imageRepository}/coredns`}/coredns:${cfg.dns.imageTag ?? componentVersions(cfg.kubernetesVersion).coredns}`;
   return [
     { kind: 'ServiceAccount', apiVersion: 'v1', metadata: { name: 'coredns', namespace: 'kube-system' } },
     {

@@ -31,6 +31,7 @@ export function statusCode(err: unknown): number | undefined {
 
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
+export const isForbidden = (err: unknown): boolean => statusCode(err) === 403;
 
 /** A message for an API error that names the object and status, never the object's body. */
 export function describeApiError(err: unknown, what: string): Error {

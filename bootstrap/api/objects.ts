@@ -18,6 +18,11 @@ function roleBinding(name: string, namespace: string, roleName: string, subjects
   return { kind: 'RoleBinding', apiVersion: `${RBAC}/v1`, metadata: { name, namespace }, roleRef: { apiGroup: RBAC, kind: 'Role', name: roleName }, subjects };
 }
 
+/** kubeadm:cluster-admins → cluster-admin, so that admin.conf (in that group, not system:masters) administers. */
+export function clusterAdminsBinding(): KubeObject {
+  return crb(C.CLUSTER_ADMINS_CRB, 'cluster-admin', [group(C.CLUSTER_ADMINS_GROUP)]);
+}
+
 /**
  * The default ClusterRoles kubeadm's bindings point at. kube-apiserver's bootstrap policy provides them; they are
  * created only when absent, so an API server that already has them keeps its own.

@@ -90,7 +90,9 @@ function compact(path: string, content: string, permissions: string): CloudInitF
   return gz.length < content.length ? { path, content: gz, permissions, encoding: 'gz+b64' } : { path, content, permissions };
 }
 
-const mapArgs = (m?: Record<string, string>): Record<string, string> | undefined => (m && Object.keys(m).length > 0 ? m : undefined);
+/** v1beta4's extraArgs: a list of name/value pairs, sorted by name as kubeadm renders them. */
+const mapArgs = (m?: Record<string, string>): { name: string; value: string }[] | undefined =>
+  (m && Object.keys(m).length > 0 ? Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => ({ name, value })) : undefined);
 
 function nodeRegistration(i: CloudInitInput, controlPlane: boolean): Record<string, unknown> {
   const kubeletExtraArgs: Record<string, string> = { ...i.extras?.kubeletExtraArgs };
@@ -121,9 +123,9 @@ function validate(i: CloudInitInput): void {
 
 const endpointString = (e: { host: string; port: number }): string => (e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`);
 
-/** The kubeadm v1beta3 documents the agent on the machine reads. */
+/** The kubeadm v1beta4 documents the agent on the machine reads (v1beta3 is refused by kubeadm 1.37). */
 export function kubeadmConfigFor(i: CloudInitInput): string {
-  const v = 'kubeadm.k8s.io/v1beta3';
+  const v = 'kubeadm.k8s.io/v1beta4';
   const endpoint = endpointString(i.controlPlaneEndpoint);
   if (i.role === 'init') {
     const k = i.kubeadm ?? {};

@@ -9,7 +9,9 @@ import * as C from '../constants.js';
 import { newBootstrapToken, parseBootstrapToken } from '../tokens.js';
 import { decodeCertificateKey } from '../copycerts.js';
 import { detectHost, type HostFacts } from '../host.js';
-import { checkSchema, clusterConfigurationSchema, initConfigurationSchema, joinConfigurationSchema, parseDuration } from './schema.js';
+import { minorDistance, mustParseVersion } from '../../lib/version.js';
+import { DEFAULT_ENCRYPTION_ALGORITHM, ENCRYPTION_ALGORITHMS, type EncryptionAlgorithm } from '../../lib/pki.js';
+import { checkSchema, clusterConfigurationSchema, formatDuration, initConfigurationSchema, joinConfigurationSchema, parseDuration } from './schema.js';
 import type {
   APIEndpoint, Arg, BootstrapTokenSpec, ClusterConfiguration, ControlPlaneComponent, HostPathMount, InitConfiguration,
   JoinConfiguration, NodeRegistration, Taint, Timeouts,
@@ -27,6 +29,8 @@ export interface ConfigDocuments {
   join?: Raw;
   kubelet?: Raw;
   version?: KubeadmVersion;
+  /** The kind of the first kubeadm document, for kubeadm's messages about its API version. */
+  firstKind?: string;
 }
 
 const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -79,9 +83,31 @@ export function parseConfigDocuments(text: string): ConfigDocuments {
     out[slot] = doc;
     if (out.version && out.version !== version) errors.push(`document ${i + 1}: mixes ${out.version} and ${version}`);
     out.version = version as KubeadmVersion;
+    out.firstKind ??= kind;
   });
   if (errors.length > 0) throw new Error(`invalid configuration:\n  ${errors.join('\n  ')}`);
   return out;
+}
+
+/** The first minor whose kubeadm refuses kubeadm.k8s.io/v1beta3 (kubeadm 1.34-1.36 accept it with a deprecation warning). */
+export const V1BETA3_REMOVED_IN = '1.37';
+
+/**
+ * What kubeadm of the target release says about the config API of the documents: 1.37 refuses v1beta3 ("Please use
+ * kubeadm v1.36 instead"), 1.34-1.36 warn that it is deprecated; v1beta4 is current. Same messages as kubeadm's
+ * validateSupportedVersion (cmd/kubeadm/app/util/config/common.go).
+ */
+export function checkConfigAPIVersion(version: KubeadmVersion | undefined, kind: string | undefined, kubernetesVersion: string): { error?: string; warning?: string } {
+  if (version !== 'v1beta3') return {};
+  const gv = `${KUBEADM_GROUP}/v1beta3`;
+  if (minorDistance(`v${V1BETA3_REMOVED_IN}.0`, kubernetesVersion) >= 0) {
+    return {
+      error: `your configuration file uses an old API spec: "${gv}" (kind: "${kind ?? ''}"). Please use kubeadm v1.36 instead and run 'kubeadm config migrate --old-config old-config-file --new-config new-config-file', which will write the new, similar spec using a newer API version.`,
+    };
+  }
+  return {
+    warning: `your configuration file uses a deprecated API spec: "${gv}" (kind: "${kind ?? ''}"). Please use 'kubeadm config migrate --old-config old-config-file --new-config new-config-file', which will write the new, similar spec using a newer API version.`,
+  };
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------------
@@ -119,11 +145,8 @@ function checkCidrs(value: string, field: string): void {
   }
 }
 
-const VERSION = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
 export function normalizeVersion(v: string, field = 'kubernetesVersion'): string {
-  const m = VERSION.exec(v);
-  if (!m) throw new Error(`${field}: "${v}" is not a Kubernetes version such as v1.30.2`);
-  return `v${m[1]}.${m[2]}.${m[3]}${m[4] ?? ''}`;
+  return mustParseVersion(v, field).text;
 }
 
 function endpoint(v: unknown, field: string, host: HostFacts): APIEndpoint {
@@ -188,6 +211,12 @@ export function clusterConfiguration(raw: Raw = {}): ClusterConfiguration {
   const dns = rec(raw.dns);
   const cpe = str(raw.controlPlaneEndpoint) ?? '';
   if (cpe) parseHostPort(cpe, 'controlPlaneEndpoint');
+  const encryptionAlgorithm = str(raw.encryptionAlgorithm) ?? DEFAULT_ENCRYPTION_ALGORITHM;
+  if (!(ENCRYPTION_ALGORITHMS as readonly string[]).includes(encryptionAlgorithm)) {
+    // kubeadm's ValidateEncryptionAlgorithm, as a field.Invalid error
+    throw new Error(`encryptionAlgorithm: Invalid value: "${encryptionAlgorithm}": Invalid encryption algorithm "${encryptionAlgorithm}". Must be one of [${[...ENCRYPTION_ALGORITHMS].sort().join(' ')}]`);
+  }
+  const validity = certValidity(raw);
   return {
     kubernetesVersion: normalizeVersion(str(raw.kubernetesVersion) ?? C.DEFAULT_KUBERNETES_VERSION),
     clusterName: str(raw.clusterName) ?? C.DEFAULT_CLUSTER_NAME,
@@ -221,6 +250,36 @@ export function clusterConfiguration(raw: Raw = {}): ClusterConfiguration {
       ...(str(dns.imageTag) ? { imageTag: str(dns.imageTag) } : {}),
     },
     proxy: { disabled: rec(raw.proxy).disabled === true },
+    encryptionAlgorithm: encryptionAlgorithm as EncryptionAlgorithm,
+    ...validity,
+  };
+}
+
+/** kubeadm's certificate lifetimes: one year for leaves, ten for CAs (constants.CertificateValidityPeriod and CA…). */
+export const CERTIFICATE_VALIDITY_MS = 365 * 24 * 3_600_000;
+export const CA_CERTIFICATE_VALIDITY_MS = 10 * CERTIFICATE_VALIDITY_MS;
+
+/**
+ * certificateValidityPeriod and caCertificateValidityPeriod, with kubeadm's ValidateCertValidity findings. kubeadm
+ * prints these as warnings and goes on, so they are returned, not thrown.
+ */
+function certValidity(raw: Raw): { certificateValidityPeriodMs: number; caCertificateValidityPeriodMs: number; warnings?: string[] } {
+  const leaf = typeof raw.certificateValidityPeriod === 'string' ? parseDuration(raw.certificateValidityPeriod) : undefined;
+  const ca = typeof raw.caCertificateValidityPeriod === 'string' ? parseDuration(raw.caCertificateValidityPeriod) : undefined;
+  const warnings: string[] = [];
+  if (leaf !== undefined && leaf > CERTIFICATE_VALIDITY_MS) {
+    warnings.push(`certificateValidityPeriod: the value ${formatDuration(leaf)} is more than the recommended default for certificate expiration: ${formatDuration(CERTIFICATE_VALIDITY_MS)}`);
+  }
+  if (ca !== undefined && ca > CA_CERTIFICATE_VALIDITY_MS) {
+    warnings.push(`caCertificateValidityPeriod: the value ${formatDuration(ca)} is more than the recommended default for CA certificate expiration: ${formatDuration(CA_CERTIFICATE_VALIDITY_MS)}`);
+  }
+  if (leaf !== undefined && ca !== undefined && leaf > ca) {
+    warnings.push(`certificateValidityPeriod: the value ${formatDuration(leaf)} is more than the caCertificateValidityPeriod: ${formatDuration(ca)}`);
+  }
+  return {
+    certificateValidityPeriodMs: leaf ?? CERTIFICATE_VALIDITY_MS,
+    caCertificateValidityPeriodMs: ca ?? CA_CERTIFICATE_VALIDITY_MS,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
@@ -257,6 +316,10 @@ export function initConfiguration(docs: ConfigDocuments, host: HostFacts = detec
   if (docs.join) throw new Error('config: a JoinConfiguration cannot be used for init');
   const raw = docs.init ?? {};
   const cluster = clusterConfiguration(docs.cluster);
+  // init's target release is the one it sets up: its kubeadm is the one whose config API rules apply
+  const api = checkConfigAPIVersion(docs.version, docs.firstKind, cluster.kubernetesVersion);
+  if (api.error) throw new Error(api.error);
+  if (api.warning) cluster.warnings = [...(cluster.warnings ?? []), api.warning];
   const certificateKey = str(raw.certificateKey);
   if (certificateKey) decodeCertificateKey(certificateKey);
   return {
@@ -268,6 +331,7 @@ export function initConfiguration(docs: ConfigDocuments, host: HostFacts = detec
     cluster,
     kubelet: docs.kubelet ?? {},
     ...(certificateKey ? { certificateKey } : {}),
+    ...(docs.version ? { configAPIVersion: docs.version } : {}),
   };
 }
 
@@ -309,6 +373,7 @@ export function joinConfiguration(docs: ConfigDocuments, host: HostFacts = detec
     discovery,
     skipPhases: strs(raw.skipPhases),
     timeouts: timeouts(raw.timeouts, { discovery: disc.timeout }),
+    ...(docs.version ? { configAPIVersion: docs.version, configAPIKind: docs.firstKind ?? 'JoinConfiguration' } : {}),
     ...(cp ? { controlPlane: { localAPIEndpoint: endpoint(cp.localAPIEndpoint, 'controlPlane.localAPIEndpoint', host), ...(certificateKey ? { certificateKey } : {}) } } : {}),
   };
 }

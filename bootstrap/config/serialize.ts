@@ -1,4 +1,4 @@
-/** The internal model back to kubeadm's documents (v1beta3 for v1.30), for kubeadm-config and for cloud-init. */
+/** The internal model back to kubeadm's documents (v1beta4, as kubeadm 1.31 and later write them), for kubeadm-config. */
 import yaml from 'js-yaml';
 import type { Arg, ClusterConfiguration, ControlPlaneComponent, HostPathMount, NodeRegistration } from './types.js';
 import { formatDuration } from './schema.js';
@@ -32,7 +32,7 @@ export function prune<T extends Doc>(d: T): T {
   return out as T;
 }
 
-export function clusterConfigurationDocument(cfg: ClusterConfiguration, v: KubeadmAPIVersion = 'v1beta3'): Doc {
+export function clusterConfigurationDocument(cfg: ClusterConfiguration, v: KubeadmAPIVersion = 'v1beta4'): Doc {
   const etcd = cfg.etcd.external
     ? { external: prune({ ...cfg.etcd.external }) }
     : { local: prune({ ...cfg.etcd.local, extraArgs: args(cfg.etcd.local?.extraArgs ?? [], v) }) };
@@ -52,10 +52,15 @@ export function clusterConfigurationDocument(cfg: ClusterConfiguration, v: Kubea
     featureGates: cfg.featureGates,
     dns: prune({ imageRepository: cfg.dns.imageRepository, imageTag: cfg.dns.imageTag, ...(v === 'v1beta4' && cfg.dns.disabled ? { disabled: true } : {}) }),
     ...(v === 'v1beta4' && cfg.proxy.disabled ? { proxy: { disabled: true } } : {}),
+    ...(v === 'v1beta4' ? {
+      encryptionAlgorithm: cfg.encryptionAlgorithm,
+      certificateValidityPeriod: formatDuration(cfg.certificateValidityPeriodMs),
+      caCertificateValidityPeriod: formatDuration(cfg.caCertificateValidityPeriodMs),
+    } : {}),
   });
 }
 
-export function nodeRegistrationDocument(n: Partial<NodeRegistration>, v: KubeadmAPIVersion = 'v1beta3'): Doc {
+export function nodeRegistrationDocument(n: Partial<NodeRegistration>, v: KubeadmAPIVersion = 'v1beta4'): Doc {
   return prune({
     name: n.name,
     criSocket: n.criSocket,

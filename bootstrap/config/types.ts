@@ -1,4 +1,8 @@
 /** The agent's internal configuration model: kubeadm's v1beta3/v1beta4 documents decoded, defaulted and normalised. */
+import type { EncryptionAlgorithm } from '../../lib/pki.js';
+
+/** The kubeadm config API a document set was written in. */
+export type KubeadmAPIVersion = 'v1beta3' | 'v1beta4';
 
 export interface Arg {
   name: string;
@@ -48,6 +52,13 @@ export interface ClusterConfiguration {
   featureGates: Record<string, boolean>;
   dns: { imageRepository?: string; imageTag?: string; disabled: boolean };
   proxy: { disabled: boolean };
+  /** v1beta4: the key type of every key kubeadm generates (default RSA-2048). */
+  encryptionAlgorithm: EncryptionAlgorithm;
+  /** v1beta4 certificateValidityPeriod (default 8760h) and caCertificateValidityPeriod (default 87600h), in ms. */
+  certificateValidityPeriodMs: number;
+  caCertificateValidityPeriodMs: number;
+  /** What kubeadm would print as warnings about this configuration (not serialised). */
+  warnings?: string[];
 }
 
 export interface Taint {
@@ -98,6 +109,8 @@ export interface InitConfiguration {
   cluster: ClusterConfiguration;
   /** The KubeletConfiguration document as given (kubelet.config.k8s.io/v1beta1), before defaults. */
   kubelet: Record<string, unknown>;
+  /** The config API the documents used (absent: none were given, only flags). */
+  configAPIVersion?: KubeadmAPIVersion;
 }
 
 export interface BootstrapTokenDiscovery {
@@ -114,4 +127,7 @@ export interface JoinConfiguration {
   controlPlane?: { localAPIEndpoint: APIEndpoint; certificateKey?: string };
   skipPhases: string[];
   timeouts: Timeouts;
+  /** The config API the documents used (absent: none were given, only flags), and the kind of the first document. */
+  configAPIVersion?: KubeadmAPIVersion;
+  configAPIKind?: string;
 }

@@ -10,9 +10,10 @@ import {
   apiServerManifest, CONTROL_PLANE_COMPONENTS, controllerManagerManifest, etcdManifest, manifestYaml,
   schedulerManifest, type ManifestInput, type PodManifest,
 } from '../manifests.js';
-import { ClusterClient, NotServedError, type ObjectWriter, DryRunWriter } from '../api/client.js';
+import type { V1ClusterRoleBinding } from '@kubernetes/client-node';
+import { ClusterClient, describeApiError, isForbidden, NotServedError, statusCode, type ObjectWriter, DryRunWriter } from '../api/client.js';
 import {
-  bootstrapClusterRoles, bootstrapTokenRBAC, clusterInfoConfigMap, clusterInfoKubeconfig, clusterInfoRBAC, etcdMembersConfigMap,
+  bootstrapClusterRoles, bootstrapTokenRBAC, clusterAdminsBinding, clusterInfoConfigMap, clusterInfoKubeconfig, clusterInfoRBAC, etcdMembersConfigMap,
   kubeadmCertsRBAC, uploadConfigObjects,
 } from '../api/objects.js';
 import { coreDNSObjects, kubeProxyObjects } from '../api/addons.js';
@@ -34,20 +35,47 @@ export interface InitData {
   certificateTokenTTLSeconds: number;
   /** Filled in by upload-certs when not given. */
   certificateKey?: string;
-  /** Lazily created from admin.conf; a DryRunWriter in dry-run. */
+  /** Lazily created from admin.conf once its ClusterRoleBinding exists; a DryRunWriter in dry-run. */
   clientCache?: ClusterClient;
 }
 
-function client(d: InitData): ClusterClient {
-  if (!d.clientCache) {
-    const admin = d.fs.readIfExists(`${C.KUBERNETES_DIR}/${C.ADMIN_CONF}`);
-    if (!admin) throw new Error(`${C.KUBERNETES_DIR}/${C.ADMIN_CONF} is missing; run the kubeconfig phase first`);
-    d.clientCache = ClusterClient.fromKubeconfig(admin);
+/**
+ * The admin.conf client, after making sure its group is bound to cluster-admin (kubeadm's
+ * EnsureAdminClusterRoleBinding): admin.conf tries to create kubeadm:cluster-admins itself; Forbidden means the binding
+ * is not there yet, and super-admin.conf (system:masters) creates it. AlreadyExists means admin.conf already works.
+ */
+async function client(d: InitData): Promise<ClusterClient> {
+  if (d.clientCache) return d.clientCache;
+  const read = (file: string): string | undefined => d.fs.readIfExists(`${C.KUBERNETES_DIR}/${file}`);
+  const admin = read(C.ADMIN_CONF);
+  if (!admin) throw new Error(`${C.KUBERNETES_DIR}/${C.ADMIN_CONF} is missing; run the kubeconfig phase first`);
+  const adminClient = ClusterClient.fromKubeconfig(admin);
+  const binding = clusterAdminsBinding();
+  const deadline = Date.now() + d.cfg.timeouts.kubernetesAPICall;
+  for (;;) {
+    try {
+      await adminClient.rbac.createClusterRoleBinding({ body: binding as V1ClusterRoleBinding });
+      break;
+    } catch (err) {
+      if (statusCode(err) === 409) break;
+      if (isForbidden(err)) {
+        const superAdmin = read(C.SUPER_ADMIN_CONF);
+        if (!superAdmin) {
+          throw new Error(`the ClusterRoleBinding for the ${C.CLUSTER_ADMINS_GROUP} Group is missing but there is no ${C.SUPER_ADMIN_CONF} to create it`);
+        }
+        d.out.phase('kubeconfig', `Creating the ClusterRoleBinding "${C.CLUSTER_ADMINS_CRB}" with ${C.SUPER_ADMIN_CONF}`);
+        await ClusterClient.fromKubeconfig(superAdmin).ensure(binding);
+        break;
+      }
+      if (Date.now() > deadline) throw describeApiError(err, `unable to create ClusterRoleBinding ${C.CLUSTER_ADMINS_CRB}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
-  return d.clientCache;
+  d.clientCache = adminClient;
+  return adminClient;
 }
 
-const writer = (d: InitData): ObjectWriter => (d.dryRun ? new DryRunWriter(d.out) : client(d));
+const writer = async (d: InitData): Promise<ObjectWriter> => (d.dryRun ? new DryRunWriter(d.out) : client(d));
 
 const node = (d: InitData): { nodeName: string; advertiseAddress: string } => ({ nodeName: d.cfg.nodeRegistration.name, advertiseAddress: d.cfg.localAPIEndpoint.advertiseAddress });
 
@@ -73,6 +101,7 @@ async function portFree(host: string, port: number): Promise<boolean> {
 
 async function preflight(d: InitData): Promise<void> {
   d.out.phase('preflight', 'Running pre-flight checks');
+  for (const w of d.cfg.cluster.warnings ?? []) d.out.warn('config', w);
   const results: PreflightResult[] = [...checkNodeName(d.cfg.nodeRegistration.name), ...checkManifestsDir(d.fs)];
   const version = d.cfg.cluster.kubernetesVersion;
   const mi = manifestInput(d);
@@ -107,7 +136,7 @@ function certPhases(): Phase<InitData>[] {
 }
 
 function kubeconfigPhases(): Phase<InitData>[] {
-  return ['admin', 'kubelet', 'controller-manager', 'scheduler'].map((name) => ({
+  return ['admin', 'super-admin', 'kubelet', 'controller-manager', 'scheduler'].map((name) => ({
     name,
     short: `Generate the kubeconfig file for ${name}`,
     run: async (d) => {
@@ -118,7 +147,7 @@ function kubeconfigPhases(): Phase<InitData>[] {
 }
 
 async function uploadConfig(d: InitData, which: 'kubeadm' | 'kubelet'): Promise<void> {
-  const w = writer(d);
+  const w = await writer(d);
   const [cm, role, rb, kcm, krole, krb] = uploadConfigObjects(dumpYaml(clusterConfigurationDocument(d.cfg.cluster)), dumpYaml(kubeletConfiguration(d.cfg.cluster, d.cfg.kubelet)));
   if (which === 'kubeadm') {
     d.out.phase('upload-config', `Storing the configuration used in ConfigMap "${C.KUBEADM_CONFIG_CONFIGMAP}" in the "kube-system" Namespace`);
@@ -146,11 +175,11 @@ async function uploadCerts(d: InitData): Promise<void> {
   const proxy = newBootstrapToken();
   const { id } = parseBootstrapToken(proxy);
   const tokenSecret = bootstrapTokenSecret(proxy, { description: 'Proxy for managing TTL for the kubeadm-certs secret', ttlSeconds: d.certificateTokenTTLSeconds, usages: [], groups: [] });
-  const w = writer(d);
+  const w = await writer(d);
   await w.apply(tokenSecret);
   let uid = '<uid of the proxy token Secret>';
   if (!d.dryRun) {
-    const got = await client(d).core.readNamespacedSecret({ name: bootstrapTokenSecretName(id), namespace: 'kube-system' });
+    const got = await (await client(d)).core.readNamespacedSecret({ name: bootstrapTokenSecretName(id), namespace: 'kube-system' });
     uid = got.metadata?.uid ?? '';
     if (!uid) throw new Error('upload-certs: the proxy token Secret has no uid; cannot make it the owner of kubeadm-certs');
   }
@@ -177,7 +206,7 @@ async function uploadCerts(d: InitData): Promise<void> {
 }
 
 async function bootstrapTokens(d: InitData): Promise<void> {
-  const w = writer(d);
+  const w = await writer(d);
   d.out.phase('bootstrap-token', 'Configuring bootstrap tokens, cluster-info ConfigMap, RBAC Roles');
   const signatures: Record<string, string> = {};
   const caPem = d.fs.read(`${d.cfg.cluster.certificatesDir}/ca.crt`);
@@ -211,7 +240,7 @@ async function addon(d: InitData, which: 'coredns' | 'kube-proxy'): Promise<void
     return;
   }
   const objs = which === 'coredns' ? coreDNSObjects(cfg) : kubeProxyObjects(cfg, controlPlaneURL(cfg, d.cfg.localAPIEndpoint));
-  const w = writer(d);
+  const w = await writer(d);
   for (const o of objs) {
     try {
       await w.apply(o);
@@ -292,7 +321,7 @@ export function initWorkflow(): Workflow<InitData> {
     {
       name: 'kubelet-start', short: 'Write kubelet settings and (re)start the kubelet',
       run: async (d) => {
-        writeKubeletFiles(d.fs, d.out, dumpYaml(kubeletConfiguration(d.cfg.cluster, d.cfg.kubelet)), d.cfg.nodeRegistration, d.cfg.cluster.imageRepository);
+        writeKubeletFiles(d.fs, d.out, dumpYaml(kubeletConfiguration(d.cfg.cluster, d.cfg.kubelet)), d.cfg.nodeRegistration);
         d.out.phase('kubelet-start', 'Starting the kubelet');
       },
     },
@@ -315,7 +344,7 @@ export function initWorkflow(): Workflow<InitData> {
       name: 'mark-control-plane', short: 'Mark a node as a control-plane',
       run: async (d) => {
         if (d.dryRun) return d.out.phase('dryrun', `Would label and taint Node ${d.cfg.nodeRegistration.name}`);
-        await markControlPlane(client(d), d.out, d.cfg.nodeRegistration.name, d.cfg.nodeRegistration.taints, d.cfg.timeouts.kubernetesAPICall);
+        await markControlPlane(await client(d), d.out, d.cfg.nodeRegistration.name, d.cfg.nodeRegistration.taints, d.cfg.timeouts.kubernetesAPICall);
       },
     },
     { name: 'bootstrap-token', short: 'Generates bootstrap tokens used to join a node to a cluster', run: bootstrapTokens },

@@ -8,13 +8,13 @@ import { type ClusterInfo, fileDiscovery, tokenDiscovery } from '../discovery.js
 import { kubeletTLSBootstrap } from '../tlsbootstrap.js';
 import { ClusterClient, describeApiError, isNotFound, isConflict } from '../api/client.js';
 import { bootstrapKubeconfig } from '../tlsbootstrap.js';
-import { clusterConfiguration } from '../config/load.js';
+import { checkConfigAPIVersion, clusterConfiguration } from '../config/load.js';
 import { CertificateKeyMismatchError, decryptCerts, SHARED_CERT_FILES, secretKeyForFile } from '../copycerts.js';
 import { certDefinitions, runCertPhase, runSAPhase } from '../certs.js';
-import { kubeconfigDefinitions, runKubeconfigPhase } from '../kubeconfigs.js';
+import { kubeconfigDefinitions, localURL, runKubeconfigPhase } from '../kubeconfigs.js';
 import { apiServerManifest, controllerManagerManifest, etcdManifest, etcdPeerURL, membersFromInitialCluster, schedulerManifest, type ManifestInput, type PodManifest } from '../manifests.js';
 import { etcdMembersConfigMap } from '../api/objects.js';
-import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, writeKubeletFiles, type PreflightResult } from './shared.js';
+import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, waitForAPIServer, writeKubeletFiles, type PreflightResult } from './shared.js';
 import { writeManifest } from './init.js';
 
 export interface JoinData {
@@ -106,6 +106,10 @@ async function preflight(d: JoinData): Promise<void> {
   // The target version is the cluster's (kubeadm-config), as kubeadm join reads it; a control plane also checks the
   // flags of the static Pods it is about to write, so a rollout to a new minor never writes a flag that minor dropped.
   const cfg = await clusterConfig(d);
+  // The JoinConfiguration's API version, judged by the kubeadm of the release the node joins (1.37 refuses v1beta3).
+  const api = checkConfigAPIVersion(d.cfg.configAPIVersion, d.cfg.configAPIKind, cfg.kubernetesVersion);
+  if (api.error) throw new Error(api.error);
+  if (api.warning) d.out.warn('config', api.warning);
   if (isControlPlane(d) && !cfg.controlPlaneEndpoint) {
     throw new Error('join: unable to add a new control plane instance to a cluster that doesn\'t have a stable controlPlaneEndpoint address');
   }
@@ -175,7 +179,7 @@ async function prepareCerts(d: JoinData): Promise<void> {
 async function prepareKubeconfigs(d: JoinData): Promise<void> {
   const cfg = await clusterConfig(d);
   d.out.phase('kubeconfig', `Using kubeconfig folder "${C.KUBERNETES_DIR}"`);
-  for (const def of kubeconfigDefinitions(d.cfg.nodeRegistration.name).filter((k) => k.name !== 'kubelet')) {
+  for (const def of kubeconfigDefinitions(d.cfg.nodeRegistration.name).filter((k) => k.name !== 'kubelet' && k.name !== 'super-admin')) {
     await runKubeconfigPhase({ fs: d.fs, out: d.out, cfg, local: cpEndpoint(d) }, def);
   }
 }
@@ -185,14 +189,21 @@ async function kubeletStart(d: JoinData): Promise<void> {
   const cfg = await clusterConfig(d);
   const caPath = d.cfg.caCertPath;
   if (!d.fs.exists(caPath)) d.fs.write(caPath, info.caPem, 0o644);
-  writeKubeletFiles(d.fs, d.out, d.kubeletConfigYaml ?? dumpYaml(kubeletConfiguration(cfg, {})), d.cfg.nodeRegistration, cfg.imageRepository);
+  writeKubeletFiles(d.fs, d.out, d.kubeletConfigYaml ?? dumpYaml(kubeletConfiguration(cfg, {})), d.cfg.nodeRegistration, { registerTaints: !isControlPlane(d) });
   if (d.dryRun) {
     d.out.phase('dryrun', 'Would write bootstrap-kubelet.conf and perform the TLS bootstrap');
     return;
   }
   d.out.phase('kubelet-start', 'Starting the kubelet');
+  // ControlPlaneKubeletLocalMode (GA in 1.35): a control plane's kubelet talks to its own API server, not the load
+  // balancer, so it never depends on a member of another minor during an upgrade. Its static Pods are already written.
+  let server = info.server;
+  if (isControlPlane(d)) {
+    server = localURL(cpEndpoint(d));
+    await waitForAPIServer(d.out, server, info.caPem, d.cfg.timeouts.tlsBootstrap);
+  }
   await kubeletTLSBootstrap({
-    fs: d.fs, out: d.out, server: info.server, caPem: info.caPem, clusterName: cfg.clusterName, token: tlsBootstrapToken(d),
+    fs: d.fs, out: d.out, server, caPem: info.caPem, clusterName: cfg.clusterName, token: tlsBootstrapToken(d),
     nodeName: d.cfg.nodeRegistration.name, timeoutMs: d.cfg.timeouts.tlsBootstrap,
   });
 }

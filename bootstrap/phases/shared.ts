@@ -87,17 +87,25 @@ export function kubeletConfiguration(cfg: ClusterConfiguration, user: Record<str
   };
 }
 
-/** /var/lib/kubelet/config.yaml and kubeadm-flags.env; the machine's kubelet service starts from them. */
-export function writeKubeletFiles(fs: HostFS, out: Printer, kubeletYaml: string, reg: NodeRegistration, imageRepository: string): void {
+/**
+ * The kubelet's files, as kubeadm 1.36+ writes them (NodeLocalCRISocket): the node's CRI socket lives in
+ * /var/lib/kubelet/instance-config.yaml (containerRuntimeEndpoint), which is laid over the cluster's KubeletConfiguration
+ * into /var/lib/kubelet/config.yaml; kubeadm-flags.env keeps only node-specific flags (no --container-runtime-endpoint,
+ * no --pod-infra-container-image, and no kubeadm.alpha.kubernetes.io/cri-socket Node annotation anywhere). A joining
+ * worker registers with its taints by flag; a control plane gets them in mark-control-plane.
+ */
+export function writeKubeletFiles(fs: HostFS, out: Printer, kubeletYaml: string, reg: NodeRegistration, opts: { registerTaints?: boolean } = {}): void {
+  const instance = `containerRuntimeEndpoint: ${JSON.stringify(reg.criSocket)}\n`;
+  out.phase('kubelet-start', `Writing kubelet instance configuration to file "${C.KUBELET_INSTANCE_CONFIG_FILE}"`);
+  fs.write(C.KUBELET_INSTANCE_CONFIG_FILE, instance, 0o644);
+  const config = { ...(yaml.load(kubeletYaml) as Record<string, unknown> | null ?? {}), ...(yaml.load(instance) as Record<string, unknown>) };
   out.phase('kubelet-start', `Writing kubelet configuration to file "${C.KUBELET_CONFIG_FILE}"`);
-  fs.write(C.KUBELET_CONFIG_FILE, kubeletYaml, 0o644);
-  const flags = new Map<string, string>([
-    ['container-runtime-endpoint', reg.criSocket],
-    ['pod-infra-container-image', `${imageRepository}/pause:${C.PAUSE_VERSION}`],
-  ]);
+  fs.write(C.KUBELET_CONFIG_FILE, dumpYaml(config), 0o644);
+  const flags = new Map<string, string>();
+  if (opts.registerTaints && reg.taints.length > 0) flags.set('register-with-taints', reg.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(','));
   if (reg.name !== hostname().toLowerCase()) flags.set('hostname-override', reg.name);
   for (const a of reg.kubeletExtraArgs) flags.set(a.name, a.value);
-  const line = [...flags.entries()].map(([k, v]) => `--${k}=${v}`).join(' ');
+  const line = [...flags.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `--${k}=${v}`).join(' ');
   out.phase('kubelet-start', `Writing kubelet environment file with flags to file "${C.KUBELET_FLAGS_ENV}"`);
   fs.write(C.KUBELET_FLAGS_ENV, `KUBELET_KUBEADM_ARGS="${line}"\n`, 0o644);
 }

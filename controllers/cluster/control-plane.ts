@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Annotations, type ControlPlane } from '../../api/v1alpha1/index.js';
+import { checkApiServerSkew, checkControlPlaneStep, type SkewProblem } from '../../lib/version.js';
 
 export interface CPMember {
   name: string;
@@ -64,12 +65,25 @@ export function scaleDownVictim(members: CPMember[], d: CPDesired): CPMember | u
   return [...members].sort((a, b) => rank(a) - rank(b) || byAge(a, b))[0];
 }
 
+/**
+ * Whether the desired version may be rolled out over the members that run now: every member within one minor of it
+ * (the control plane moves one minor at a time, up or down) and so every pair of API servers during the rollout within
+ * one minor of each other. Only the version of members still running counts; a member being deleted is leaving.
+ */
+export function controlPlaneVersionProblem(all: CPMember[], d: CPDesired): SkewProblem | undefined {
+  const running = all.filter((m) => !m.deleting).map((m) => m.version).filter((v): v is string => !!v);
+  return checkControlPlaneStep(running, d.version) ?? checkApiServerSkew([...running, d.version]);
+}
+
 export function nextControlPlaneAction(all: CPMember[], d: CPDesired, initialized: boolean): CPAction {
   const deleting = all.filter((m) => m.deleting);
   const members = all.filter((m) => !m.deleting);
   if (deleting.length > 0) {
     return { type: 'wait', reason: 'Deleting', message: `waiting for ${deleting.map((m) => m.name).sort().join(', ')} to be deleted` };
   }
+  // A version the skew policy forbids holds every step: no member is created at it, none is replaced for it.
+  const skew = controlPlaneVersionProblem(members, d);
+  if (skew) return { type: 'wait', reason: skew.reason, message: skew.message };
   if (members.length === 0) return { type: 'create', role: initialized ? 'join' : 'init' };
   if (!initialized) {
     const failed = members.find((m) => m.failed);

@@ -1,4 +1,9 @@
-/** The workload cluster's admin kubeconfig, as kubeadm's admin.conf: a client certificate signed by the cluster CA. */
+/**
+ * The management side's `<cluster>-kubeconfig`, as Cluster API's util/kubeconfig writes it: CN kubernetes-admin in
+ * system:masters, user `<cluster>-admin`, context `<cluster>-admin@<cluster>`. It stays in system:masters (unlike kubeadm's
+ * admin.conf since 1.29, which is in kubeadm:cluster-admins) because the controllers need it before init has created
+ * any ClusterRoleBinding, and it never leaves the management cluster.
+ */
 import { X509Certificate } from 'node:crypto';
 import { kubeconfigYaml } from '../../lib/kubeconfig.js';
 import { signCert, verifyIssuedBy, type CertAndKey } from '../../lib/pki.js';

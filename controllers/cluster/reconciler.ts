@@ -11,14 +11,15 @@ import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { PatchHelper } from '../../runtime/patch.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
+import { oldestVersion } from '../../lib/version.js';
 import { isMachineReady } from '../machine/ready.js';
-import { controlPlaneCounts, nextControlPlaneAction, templateHash, type CPDesired, type CPMember } from './control-plane.js';
+import { controlPlaneCounts, controlPlaneVersionProblem, nextControlPlaneAction, templateHash, type CPDesired, type CPMember } from './control-plane.js';
 import { nextDeletionStep } from './deletion.js';
 import { CLUSTER_GVK, CONFIGMAP_GVK, errMessage, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK, type ControllerDeps } from './deps.js';
 import { ControllerAnnotations } from './names.js';
 import { clusterOwnerRef } from './pki.js';
 import { deleteOwnedSecrets, ensureAdminKubeconfig, ensureCertificateKey, ensureClusterPKI } from './secrets.js';
-import { computeClusterStatus, type ClusterObservation } from './status.js';
+import { ClusterConditions, computeClusterStatus, type ClusterObservation } from './status.js';
 import type { WorkloadClusters } from './workload.js';
 
 type InfraObservation = ClusterObservation['infrastructure'] & { requeueAfterMs?: number };
@@ -104,8 +105,15 @@ export class ClusterReconciler implements Reconciler {
     const cp = cluster.spec.controlPlane;
     let desired: CPDesired | undefined;
     let cpMessage: string | undefined;
+    let versionSkew: ClusterObservation['versionSkew'];
     if (cp) {
       desired = { replicas: cp.replicas ?? 1, version: cp.version, templateHash: templateHash(cp) };
+      const problem = controlPlaneVersionProblem(members, desired);
+      versionSkew = problem ? { ok: false, reason: problem.reason, message: problem.message } : { ok: true };
+      const prev = cluster.status?.conditions?.find((c) => c.type === ClusterConditions.VersionSkewOk);
+      if (problem && (prev?.status !== 'False' || prev.reason !== problem.reason || prev.message !== problem.message)) {
+        this.recorder.event(asKube(cluster), 'Warning', problem.reason, `control plane held at its current version: ${problem.message}`);
+      }
       if (infra.ready && infra.endpointSet && certificates.available) {
         const action = nextControlPlaneAction(members, desired, initialized);
         cpMessage = await this.apply(cluster, action, desired, ctx);
@@ -124,6 +132,7 @@ export class ClusterReconciler implements Reconciler {
       counts,
       version: lowestVersion(cpMachines) ?? cp?.version,
       controlPlaneMessage: cpMessage,
+      versionSkew,
     };
     const wasReady = cluster.status?.controlPlaneReady === true;
     cluster.status = computeClusterStatus(cluster.status, obs);
@@ -292,14 +301,7 @@ function toMember(m: Machine): CPMember {
 }
 
 function lowestVersion(ms: Machine[]): string | undefined {
-  const vs = ms.filter((m) => !m.metadata.deletionTimestamp).map((m) => m.status?.version ?? m.spec.version).filter((v): v is string => !!v);
-  const key = (v: string): number[] => v.replace(/^v/, '').split('.').map((x) => parseInt(x, 10) || 0);
-  vs.sort((a, b) => {
-    const ka = key(a); const kb = key(b);
-    for (let i = 0; i < 3; i++) if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
-    return 0;
-  });
-  return vs[0];
+  return oldestVersion(ms.filter((m) => !m.metadata.deletionTimestamp).map((m) => m.status?.version ?? m.spec.version));
 }
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';

@@ -13,6 +13,8 @@ export const ClusterConditions = {
   CertificatesAvailable: 'CertificatesAvailable',
   ControlPlaneInitialized: 'ControlPlaneInitialized',
   ControlPlaneReady: 'ControlPlaneReady',
+  /** The desired control-plane version is within the skew policy of what runs (absent without a managed control plane). */
+  VersionSkewOk: 'VersionSkewOk',
   Ready: 'Ready',
 } as const;
 
@@ -28,6 +30,8 @@ export interface ClusterObservation {
   version?: string;
   /** Why the control plane is not where it should be (rollout step, waiting reason). */
   controlPlaneMessage?: string;
+  /** Managed control plane only: undefined when unmanaged, ok or the policy's reason and message otherwise. */
+  versionSkew?: { ok: true } | { ok: false; reason: string; message: string };
 }
 
 export function clusterPhase(o: ClusterObservation): ClusterPhase {
@@ -63,7 +67,13 @@ export function computeClusterStatus(prev: ClusterStatus | undefined, o: Cluster
       type: ClusterConditions.ControlPlaneReady, status: 'False', reason: o.desiredReplicas === 0 ? 'NoControlPlane' : 'ScalingUp',
       message: o.controlPlaneMessage ?? `${o.counts.readyReplicas} of ${o.desiredReplicas} control-plane machines are Ready`,
     }, g, now);
-  const notReady = conds.filter((c) => c.type !== ClusterConditions.Ready && c.status !== 'True').map((c) => c.type);
+  if (o.versionSkew) {
+    conds = setCondition(conds, o.versionSkew.ok
+      ? { type: ClusterConditions.VersionSkewOk, status: 'True', reason: 'AsExpected' }
+      : { type: ClusterConditions.VersionSkewOk, status: 'False', severity: 'Warning', reason: o.versionSkew.reason, message: o.versionSkew.message }, g, now);
+  }
+  // A held version change leaves the cluster serving at the version it runs: it does not make the cluster not Ready.
+  const notReady = conds.filter((c) => c.type !== ClusterConditions.Ready && c.type !== ClusterConditions.VersionSkewOk && c.status !== 'True').map((c) => c.type);
   conds = setCondition(conds, o.deleting
     ? { type: ClusterConditions.Ready, status: 'False', reason: 'Deleting', message: 'the cluster is being deleted' }
     : notReady.length === 0

@@ -7,6 +7,8 @@ export const MachineConditions = {
   BootstrapReady: 'BootstrapReady',
   InfrastructureReady: 'InfrastructureReady',
   NodeHealthy: 'NodeHealthy',
+  /** The provider's report of the machine's bootstrap run (as CAPD's BootstrapExecSucceeded): False when it failed. */
+  BootstrapExecSucceeded: 'BootstrapExecSucceeded',
   Ready: 'Ready',
   /** False when a MachineSet-owned Machine's version or infrastructure was edited (refused, not acted on). */
   SpecImmutable: 'SpecImmutable',

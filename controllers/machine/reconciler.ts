@@ -11,7 +11,7 @@ import { isAlreadyExists, isConflict, ignoreNotFound, isNotFound } from '../../r
 import { PatchHelper } from '../../runtime/patch.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
-import type { InfrastructureProvider, ClusterLike } from '../../providers/types.js';
+import type { InfrastructureProvider, ClusterLike, ProviderMachine } from '../../providers/types.js';
 import { setCondition } from '../cluster/conditions.js';
 import { CLUSTER_GVK, errMessage, MACHINE_GVK, type ControllerDeps } from '../cluster/deps.js';
 import { certificateKeySecretStore, ensureKubeadmCerts, joinTokenSecret } from '../cluster/kubeadm-certs.js';
@@ -156,6 +156,21 @@ export class MachineReconciler implements Reconciler {
     if (!st.infrastructureReady) this.recorder.event(asKube(machine), 'Normal', 'InfrastructureReady', `provider machine ${machine.spec.providerID} is running`);
     st.infrastructureReady = true;
     cond(MachineConditions.InfrastructureReady, 'True');
+
+    // A bootstrap the provider saw fail (the agent's preflight, a join that gave up) never brings a Node: say so
+    // rather than wait for one. Level-triggered: a machine whose bootstrap is re-run and succeeds clears it.
+    const bs = infra.bootstrap;
+    if (bs?.state === 'Failed' && !st.nodeRef) {
+      const reason = bs.reason ?? 'BootstrapFailed';
+      const message = bs.message ?? 'the machine\'s bootstrap failed';
+      const prev = st.conditions?.find((c) => c.type === MachineConditions.BootstrapExecSucceeded);
+      cond(MachineConditions.BootstrapExecSucceeded, 'False', reason, message, 'Error');
+      cond(MachineConditions.NodeHealthy, 'False', reason, 'no Node will register: the machine\'s bootstrap failed');
+      cond(MachineConditions.Ready, 'False', reason, message, 'Error');
+      if (prev?.status !== 'False' || prev.message !== message) this.recorder.event(asKube(machine), 'Warning', reason, message);
+      return { requeueAfter: this.poll * 5 };
+    }
+    if (bs?.state === 'Succeeded') cond(MachineConditions.BootstrapExecSucceeded, 'True');
 
     // 4. The Node.
     const providerID = machine.spec.providerID!;
@@ -319,7 +334,7 @@ export class MachineReconciler implements Reconciler {
   }
 
   private async reconcileInfrastructure(machine: Machine, cluster: Cluster, userData: string):
-    Promise<{ running?: boolean; failed?: { reason: string; message: string }; requeueAfter?: number; message?: string }> {
+    Promise<{ running?: boolean; failed?: { reason: string; message: string }; requeueAfter?: number; message?: string; bootstrap?: ProviderMachine['bootstrap'] }> {
     const provider = await this.providerFor(machine, cluster);
     if ('failed' in provider) return provider;
     const res = await provider.createOrGetMachine({ cluster: cluster as ClusterLike, machine: withProvider(machine, cluster), userData });
@@ -331,7 +346,7 @@ export class MachineReconciler implements Reconciler {
     machine.status!.addresses = pm.addresses;
     if (pm.state === 'Failed') return { failed: { reason: pm.failureReason ?? 'MachineFailed', message: pm.failureMessage ?? 'the provider reports the machine failed' } };
     if (pm.state !== 'Running') return { requeueAfter: this.poll, message: `provider machine is ${pm.state}` };
-    return { running: true };
+    return { running: true, bootstrap: pm.bootstrap };
   }
 
   private async providerFor(machine: Machine, cluster: Cluster | undefined): Promise<InfrastructureProvider | { failed: { reason: string; message: string } }> {

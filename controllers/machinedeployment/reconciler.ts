@@ -24,7 +24,7 @@ import { isScalingEvent, proportionalScale } from './proportional.js';
 import { newMachineSetReplicas, oldMachineSetsScaleDown } from './rolling.js';
 import { computeMDStatus } from './status.js';
 import { resolveStrategy, type ResolvedStrategy } from './strategy.js';
-import { checkVersionSkew, type SkewVerdict } from './version-skew.js';
+import { checkVersionSkew, oldestControlPlaneVersion, type SkewVerdict } from './version-skew.js';
 
 type Cluster = Kube<ClusterT>;
 type Machine = Kube<MachineT>;
@@ -268,13 +268,9 @@ export class MachineDeploymentReconciler implements Reconciler {
     let cp = cluster?.status?.controlPlane?.version ?? cluster?.spec.controlPlane?.version;
     if (!cp) {
       const machines = await this.mgr.cache.list<Machine>(MACHINE_GVK, { namespace: md.metadata.namespace });
-      cp = machines
-        .filter((m) => m.spec.clusterName === md.spec.clusterName && m.metadata.labels?.[Labels.controlPlane] !== undefined)
-        .map((m) => m.status?.version ?? m.spec.version)
-        .filter((v): v is string => Boolean(v))
-        .sort()[0];
+      cp = oldestControlPlaneVersion(machines.filter((m) => m.spec.clusterName === md.spec.clusterName && m.metadata.labels?.[Labels.controlPlane] !== undefined));
     }
-    const verdict = checkVersionSkew({ target: md.spec.template.spec.version, controlPlane: cp, current: activeMachineSets(old).map((ms) => ms.spec.template.spec.version) });
+    const verdict = checkVersionSkew({ target: md.spec.template.spec.version, controlPlane: cp });
     return started && !verdict.ok ? { ok: true, reason: 'AsExpected', message: `rollout to ${md.spec.template.spec.version ?? ''} already under way` } : verdict;
   }
 }

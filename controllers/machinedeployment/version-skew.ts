@@ -1,27 +1,14 @@
 /**
- * The version-skew guard: workers never run a newer Kubernetes than the control plane (the kubelet may be
- * older than the API server, never newer), and a rollout never jumps more than one minor version at once.
+ * The version-skew guard of a worker rollout, on minor versions as Cluster API's MachineSet preflight checks compare
+ * them (lib/version.ts has the policy): a kubelet is never on a newer minor than the control plane, nor more than three
+ * minors older. A newer patch of the control plane's minor is within the policy.
  */
+import { checkKubeletSkew, oldestVersion, parseVersion } from '../../lib/version.js';
 
 export interface SkewVerdict {
   ok: boolean;
-  reason: 'AsExpected' | 'ControlPlaneVersionBehind' | 'MinorVersionJumpTooLarge' | 'ControlPlaneVersionUnknown';
+  reason: 'AsExpected' | 'ControlPlaneVersionBehind' | 'WorkerVersionTooOld' | 'ControlPlaneVersionUnknown';
   message: string;
-}
-
-export interface ParsedVersion {
-  major: number;
-  minor: number;
-  patch: number;
-}
-
-export function parseVersion(v: string | undefined): ParsedVersion | undefined {
-  const m = v ? /^v?(\d+)\.(\d+)\.(\d+)/.exec(v.trim()) : null;
-  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : undefined;
-}
-
-export function compareVersions(a: ParsedVersion, b: ParsedVersion): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
 }
 
 export interface SkewInput {
@@ -29,39 +16,29 @@ export interface SkewInput {
   target: string | undefined;
   /** The version the control plane runs (Cluster status, else spec); undefined when unknown. */
   controlPlane: string | undefined;
-  /** Versions of the Machines the deployment runs now. */
-  current: readonly (string | undefined)[];
 }
 
-export function checkVersionSkew({ target, controlPlane, current }: SkewInput): SkewVerdict {
-  const t = parseVersion(target);
-  if (!t) return { ok: true, reason: 'AsExpected', message: 'the template names no version' };
-  const cp = parseVersion(controlPlane);
-  if (!cp) {
+export function checkVersionSkew({ target, controlPlane }: SkewInput): SkewVerdict {
+  if (!parseVersion(target)) return { ok: true, reason: 'AsExpected', message: 'the template names no version' };
+  if (!parseVersion(controlPlane)) {
     return { ok: false, reason: 'ControlPlaneVersionUnknown', message: `waiting to learn the control plane's version before rolling out ${target}` };
   }
-  if (compareVersions(t, cp) > 0) {
+  const problem = checkKubeletSkew(controlPlane!, target!);
+  if (problem?.reason === 'KubeletNewerThanControlPlane') {
     return {
       ok: false,
       reason: 'ControlPlaneVersionBehind',
-      message: `workers cannot run ${target}: the control plane runs ${controlPlane}; upgrade the control plane first`,
+      message: `workers cannot run ${target}: the control plane runs ${controlPlane}, an older minor version; upgrade the control plane first`,
     };
   }
-  let oldest: ParsedVersion | undefined;
-  let oldestText = '';
-  for (const v of current) {
-    const p = parseVersion(v);
-    if (p && (!oldest || compareVersions(p, oldest) < 0)) {
-      oldest = p;
-      oldestText = v!;
-    }
-  }
-  if (oldest && t.major === oldest.major && t.minor - oldest.minor > 1) {
-    return {
-      ok: false,
-      reason: 'MinorVersionJumpTooLarge',
-      message: `cannot roll out ${target}: workers run ${oldestText} and an upgrade may move one minor version at a time`,
-    };
-  }
+  if (problem) return { ok: false, reason: 'WorkerVersionTooOld', message: `workers cannot run ${target}: ${problem.message}` };
   return { ok: true, reason: 'AsExpected', message: `${target} is within the supported skew of control plane ${controlPlane}` };
+}
+
+/**
+ * The version a control plane without a managed spec runs: its oldest member's, compared as versions (a text sort
+ * would put v1.30.10 before v1.30.9 and call the control plane older than it is).
+ */
+export function oldestControlPlaneVersion(machines: readonly { spec: { version?: string }; status?: { version?: string } }[]): string | undefined {
+  return oldestVersion(machines.map((m) => m.status?.version ?? m.spec.version));
 }

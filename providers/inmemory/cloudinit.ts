@@ -125,6 +125,17 @@ export interface RunResult {
   failed?: string;
 }
 
+/**
+ * The error lines of an agent's output ("error: ..." and kubeadm-style "[ERROR Name]: ..." preflight lines), for a
+ * failure message; the agent never prints tokens or keys in its errors.
+ */
+export function agentErrorSummary(output: string, max = 600): string {
+  const lines = output.split('\n').map((l) => l.trim())
+    .filter((l) => /^error: |^\[ERROR [^\]]+\]:/.test(l) && !/Some fatal errors occurred:$/.test(l));
+  const text = lines.map((l) => l.replace(/^error: /, '')).join('; ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 export const CLOUD_INIT_LOG = 'var/log/cloud-init-output.log';
 export const BOOT_FINISHED = 'var/lib/cloud/instance/boot-finished';
 
@@ -190,15 +201,21 @@ export async function runCloudInit(cfg: CloudConfig, opts: RunOptions): Promise<
       }
       log(`runcmd: clusterd ${agent.join(' ')} --root ${opts.root}`);
       let code: number;
+      let output = '';
+      const stepIO = {
+        stdout: { write: (s: string) => { output += s; return io.stdout.write(s); } },
+        stderr: { write: (s: string) => { output += s; return io.stderr.write(s); } },
+      };
       try {
-        code = await opts.runAgent([...agent, '--root', opts.root], io, opts.host);
+        code = await opts.runAgent([...agent, '--root', opts.root], stepIO, opts.host);
       } catch (err) {
-        log(`error: ${err instanceof Error ? err.message : String(err)}`);
+        stepIO.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
         code = 1;
       }
       if (code !== 0) {
         log(`runcmd: clusterd ${agent[0] ?? ''} ${agent[1] ?? ''} exited with ${code}`);
-        return { ok: false, failed: `clusterd ${agent.slice(0, 2).join(' ')} exited with ${code}` };
+        const why = agentErrorSummary(output);
+        return { ok: false, failed: `clusterd ${agent.slice(0, 2).join(' ')} exited with ${code}${why ? `: ${why}` : ''}` };
       }
     }
   }

@@ -16,7 +16,7 @@ import { KubeClient } from './kubeclient.js';
 import { LoadBalancer } from './lb.js';
 import type { SimMachine } from './machine.js';
 import type { PodHost } from './kubelet.js';
-import { readFlagFile, type StaticPod } from './staticpods.js';
+import { imageVersion, readFlagFile, type StaticPod } from './staticpods.js';
 
 export interface ClusterRecord {
   namespace: string;
@@ -140,6 +140,8 @@ export class SimCluster implements PodHost {
       nodeAuthorizer: modes.includes('Node'),
       nodeRestriction: (f.get('enable-admission-plugins') ?? '').split(',').includes('NodeRestriction'),
       logger: this.logger.child({ component: 'kube-apiserver', machine }),
+      // /version says what the manifest runs, as the real binary of that image would
+      ...(imageVersion(pod) ? { kubernetesVersion: imageVersion(pod) } : {}),
     });
     this.apiServers.set(machine, { handle, host, port });
     this.lb?.addBackend({ host, port });

@@ -27,6 +27,8 @@ export interface MachineRecord {
   failAfterMs: number;
   failureReason?: string;
   failureMessage?: string;
+  /** The first boot's cloud-init run: what `cloud-init status` would say. */
+  bootstrap?: { state: 'Running' | 'Succeeded' | 'Failed'; reason?: string; message?: string };
 }
 
 export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {
@@ -98,6 +100,7 @@ export class SimMachine {
       addresses: [{ type: 'InternalIP', address: r.address }, { type: 'Hostname', address: r.name }],
       state: r.state,
       ...(r.failureReason ? { failureReason: r.failureReason, failureMessage: r.failureMessage } : {}),
+      ...(r.bootstrap ? { bootstrap: { ...r.bootstrap } } : {}),
     };
   }
 
@@ -149,13 +152,20 @@ export class SimMachine {
     }
     // cloud-init runs once per instance; a re-attached machine only restarts its kubelet and static Pods.
     if (existsSync(join(this.root, BOOT_FINISHED))) return;
+    r.bootstrap = { state: 'Running' };
+    this.save();
     try {
       const cfg = parseUserData(readFileSync(`${this.instanceBase}.user-data`, 'utf8'));
       const res = await this.deps.bootSlots.run(() => (this.stopped ? Promise.resolve({ ok: false, failed: 'stopped' }) : runCloudInit(cfg, { root: this.root, runAgent: this.deps.runAgent, host: { hostname: r.name, defaultAddress: r.address } })));
+      if (this.stopped) return; // a stopped machine's run ends as the machine does; its next boot runs it again
       if (!res.ok) this.deps.logger.warn({ machine: r.name, failed: res.failed }, 'cloud-init failed; see the machine\'s cloud-init-output.log');
+      r.bootstrap = res.ok ? { state: 'Succeeded' } : { state: 'Failed', reason: 'BootstrapFailed', message: `cloud-init failed: ${res.failed ?? 'unknown error'}` };
     } catch (err) {
-      this.deps.logger.warn({ machine: r.name, err: err instanceof Error ? err.message : String(err) }, 'cloud-init could not run');
+      const msg = err instanceof Error ? err.message : String(err);
+      this.deps.logger.warn({ machine: r.name, err: msg }, 'cloud-init could not run');
+      r.bootstrap = { state: 'Failed', reason: 'BootstrapFailed', message: `cloud-init could not run: ${msg}` };
     }
+    this.save();
   }
 
   private async fail(reason: string, message: string): Promise<void> {

@@ -10,13 +10,15 @@ export interface StaticPod {
   /** The `component` label kubeadm sets (kube-apiserver, kube-controller-manager, kube-scheduler, etcd). */
   component: string;
   flags: Map<string, string>;
+  /** The container image (registry.k8s.io/kube-apiserver:v1.37.2). */
+  image?: string;
   /** Fingerprint of the manifest: a changed manifest restarts the component, as the kubelet does. */
   hash: string;
 }
 
 interface PodManifest {
   metadata?: { name?: string; labels?: Record<string, string> };
-  spec?: { containers?: { command?: string[]; args?: string[] }[] };
+  spec?: { containers?: { command?: string[]; args?: string[]; image?: string }[] };
 }
 
 /** `--name=value` and `--name value` → name → value (a bare `--flag` is "true"). */
@@ -40,7 +42,7 @@ export function parseStaticPod(text: string): StaticPod {
   const component = pod.metadata?.labels?.component ?? pod.metadata?.name?.replace(/-[^-]+$/, '') ?? 'unknown';
   let h = 0;
   for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-  return { component, flags: parseFlags([...(c.command ?? []), ...(c.args ?? [])]), hash: `${text.length}-${h >>> 0}` };
+  return { component, flags: parseFlags([...(c.command ?? []), ...(c.args ?? [])]), ...(c.image ? { image: c.image } : {}), hash: `${text.length}-${h >>> 0}` };
 }
 
 /** A file named by a flag, as the container would see it: host paths live under the machine's root. */
@@ -48,4 +50,10 @@ export function readFlagFile(root: string, flags: Map<string, string>, flag: str
   const p = flags.get(flag);
   if (!p) throw new Error(`--${flag} is not set`);
   return readFileSync(join(root, p), 'utf8');
+}
+
+/** The version a static Pod runs: its image's tag when that is a Kubernetes version (kube-apiserver:v1.37.2). */
+export function imageVersion(pod: StaticPod): string | undefined {
+  const tag = pod.image?.slice(pod.image.lastIndexOf(':') + 1);
+  return tag && /^v\d+\.\d+\.\d+/.test(tag) ? tag : undefined;
 }

@@ -57,8 +57,9 @@ test('schemas encode the rules the issue names: v1.MINOR.PATCH versions, odd con
   const cp = (cluster.spec as unknown as Schema).properties!.controlPlane!;
   assert.deepEqual(cp.properties!.replicas!.enum, [1, 3, 5, 7]);
   const pattern = new RegExp(cp.properties!.version!.pattern as string);
-  assert.ok(pattern.test('v1.30.2'));
-  for (const bad of ['1.30', 'v1.30', 'v1.30.2-rc.1', 'v2.0.0', 'v1.030.1']) assert.ok(!pattern.test(bad), bad);
+  for (const good of ['v1.34.0', 'v1.35.4', 'v1.36.3', 'v1.37.2', 'v1.37.10']) assert.ok(pattern.test(good), good);
+  // malformed, and well-formed but of an unsupported minor (1.33 and older are past their end of life; 1.38 is not out)
+  for (const bad of ['1.37', 'v1.37', 'v1.37.2-rc.1', 'v2.0.0', 'v1.037.1', 'v1.33.9', 'v1.30.2', 'v1.38.0', 'v1.3.0', 'v1.340.0']) assert.ok(!pattern.test(bad), bad);
   const md = KINDS.find((k) => k.kind === 'MachineDeployment')!.spec as unknown as Schema;
   assert.equal(md.properties!.replicas!.minimum, 0);
   assert.deepEqual(md.properties!.strategy!.properties!.type!.enum, ['RollingUpdate', 'OnDelete']);

@@ -51,7 +51,7 @@ test('the quickstart applies unchanged and kubectl get shows the printer columns
   const cl = await kubectl(['get', 'cl']);
   assert.equal(cl.code, 0, cl.err);
   assert.match(cl.out.split('\n')[0]!, /^NAME\s+PHASE\s+CONTROL PLANE\s+VERSION\s+ENDPOINT\s+AGE/);
-  assert.match(cl.out, /demo\s+.*v1\.30\.2/);
+  assert.match(cl.out, /demo\s+.*v1\.37\.2/);
   const md = await kubectl(['get', 'md']);
   assert.match(md.out.split('\n')[0]!, /^NAME\s+CLUSTER\s+REPLICAS\s+READY\s+UPDATED\s+UNAVAILABLE\s+PHASE\s+AGE\s+VERSION/);
   assert.match(md.out, /demo-workers\s+demo\s+3\s/);
@@ -69,7 +69,7 @@ spec:
   selector: {matchLabels: {pool: p}}
   template:
     metadata: {labels: {pool: p}}
-    spec: {clusterName: demo, version: v1.30.2}
+    spec: {clusterName: demo, version: v1.37.2}
 ${patch}`;
 
 const cluster = (name: string, cp: string): string => `
@@ -93,8 +93,18 @@ const cases: { what: string; manifest: string; message: RegExp }[] = [
     message: /spec\.controlPlane\.version: Invalid value: "1\.30": spec\.controlPlane\.version in body should match/,
   },
   {
+    what: 'a well-formed version of an unsupported minor',
+    manifest: cluster('oldversion', '{replicas: 1, version: v1.33.4}'),
+    message: /spec\.controlPlane\.version: Invalid value: "v1\.33\.4": spec\.controlPlane\.version in body should match '\^v1\\\.\(34\|35\|36\|37\)/,
+  },
+  {
+    what: 'a worker Machine version of an unsupported minor',
+    manifest: md('oldworker', '').replace('version: v1.37.2', 'version: v1.38.0'),
+    message: /spec\.template\.spec\.version: Invalid value: "v1\.38\.0"/,
+  },
+  {
     what: 'an even number of control-plane machines',
-    manifest: cluster('even', '{replicas: 2, version: v1.30.2}'),
+    manifest: cluster('even', '{replicas: 2, version: v1.37.2}'),
     message: /spec\.controlPlane\.replicas: Unsupported value: 2: supported values: "1", "3", "5", "7"/,
   },
   {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MachineModel, isCluster, isMachine } from '../../api/v1alpha1/index.js';
 
 test('models fill in apiVersion and kind, and guards tell kinds apart', () => {
-  const m = new MachineModel({ metadata: { name: 'w1', namespace: 'default' }, spec: { clusterName: 'demo', version: 'v1.30.2' } });
+  const m = new MachineModel({ metadata: { name: 'w1', namespace: 'default' }, spec: { clusterName: 'demo', version: 'v1.37.2' } });
   const json = m.toJSON() as { apiVersion: string; kind: string; spec: { clusterName: string } };
   assert.equal(json.apiVersion, 'clusterd.dev/v1alpha1');
   assert.equal(json.kind, 'Machine');

@@ -14,7 +14,7 @@ test('cloud-init user-data for every role passes `cloud-init schema`, parses bac
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const pki = await generateClusterPKI();
   const base: Omit<CloudInitInput, 'role' | 'nodeName'> = {
-    clusterName: 'demo', version: 'v1.30.2', controlPlaneEndpoint: { host: 'lb.demo.example', port: 6443 },
+    clusterName: 'demo', version: 'v1.37.2', controlPlaneEndpoint: { host: 'lb.demo.example', port: 6443 },
     clusterNetwork: { services: { cidrBlocks: ['10.128.0.0/12'] }, pods: { cidrBlocks: ['192.168.0.0/16'] }, serviceDomain: 'demo.local' },
     kubeadm: { apiServer: { certSANs: ['api.demo.example'], extraArgs: { 'audit-log-maxage': '7' } }, featureGates: { SomeGate: true } },
     bootstrapToken: 'abcdef.0123456789abcdef', caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: 'ab'.repeat(32),

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificatesV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startApiServer } from '../../apiserver/index.js';
+import { startApiServer, type RunningApiServer } from '../../apiserver/index.js';
 import { runAgent } from '../../bootstrap/agent.js';
 import { caCertHash, signCsr } from '../../lib/pki.js';
 
@@ -53,12 +53,27 @@ export interface InitCluster {
   close(): Promise<void>;
 }
 
+/**
+ * Stand-ins for the API servers a joining control plane's static Pod would start at its own address (same port, same
+ * store, the init node's serving certificate, which carries those addresses as SANs): its kubelet talks to its local
+ * API server (ControlPlaneKubeletLocalMode), so one must answer there.
+ */
+export async function standInMembers(server: RunningApiServer, pki: (f: string) => string, addresses: string[]): Promise<RunningApiServer[]> {
+  return Promise.all(addresses.map((bindAddress) => startApiServer({
+    port: server.port, bindAddress, storage: server.storage, authorization: 'RBAC', enableBootstrapTokenAuth: true, anonymous: true,
+    tls: { certPem: readFileSync(pki('apiserver.crt'), 'utf8'), keyPem: readFileSync(pki('apiserver.key'), 'utf8') },
+    clientCA: { certPem: readFileSync(pki('ca.crt'), 'utf8'), keyPem: readFileSync(pki('ca.key'), 'utf8') },
+  })));
+}
+
 export async function initCluster(extraInitArgs: string[] = []): Promise<InitCluster> {
   const base = mkdtempSync(join(tmpdir(), 'clusterd-bootstrap-'));
   const rootA = join(base, 'a');
   const pki = (f: string): string => join(rootA, 'etc/kubernetes/pki', f);
   const token = 'abcdef.0123456789abcdef';
-  await agent(['phase', 'certs', '--root', rootA, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1']);
+  await agent(['phase', 'certs', '--root', rootA, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1',
+    // the stand-in API server also answers for the joining control planes' own addresses: their kubelets talk to it there
+    '--apiserver-cert-extra-sans', '127.0.0.2,127.0.0.3']);
   const server = await startApiServer({
     port: 0, bindAddress: '127.0.0.1', authorization: 'RBAC', enableBootstrapTokenAuth: true, anonymous: true,
     tls: { certPem: readFileSync(pki('apiserver.crt'), 'utf8'), keyPem: readFileSync(pki('apiserver.key'), 'utf8') },
@@ -68,8 +83,10 @@ export async function initCluster(extraInitArgs: string[] = []): Promise<InitClu
   const kc = new KubeConfig();
   kc.loadFromString(server.adminKubeconfig());
   const core = kc.makeApiClient(CoreV1Api);
+  const members = await standInMembers(server, pki, ['127.0.0.2', '127.0.0.3']);
   const close = async (): Promise<void> => {
     approver.abort();
+    await Promise.all(members.map((m) => m.close()));
     await server.close();
     rmSync(base, { recursive: true, force: true });
   };

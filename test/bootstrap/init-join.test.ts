@@ -12,7 +12,7 @@ import { startApiServer } from '../../apiserver/index.js';
 import { runAgent } from '../../bootstrap/agent.js';
 import { caCertHash } from '../../lib/pki.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
-import { approveCsrs } from './harness.js';
+import { approveCsrs, standInMembers } from './harness.js';
 
 function capture(): { io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }; text(): string } {
   let buf = '';
@@ -34,15 +34,19 @@ test('init, control-plane join and worker join against the embedded API server',
   const token = 'abcdef.0123456789abcdef';
 
   // 1. The certs phase alone, so the stand-in API server can serve with the apiserver certificate init will use.
-  await agent(['phase', 'certs', '--root', A, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1']);
+  await agent(['phase', 'certs', '--root', A, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1',
+    // the stand-in API server also answers for the joining control planes' own addresses: their kubelets talk to it there
+    '--apiserver-cert-extra-sans', '127.0.0.2,127.0.0.3']);
   const server = await startApiServer({
     port: 0, bindAddress: '127.0.0.1', authorization: 'RBAC', enableBootstrapTokenAuth: true, anonymous: true,
     tls: { certPem: readFileSync(pki(A, 'apiserver.crt'), 'utf8'), keyPem: readFileSync(pki(A, 'apiserver.key'), 'utf8') },
     clientCA: { certPem: readFileSync(pki(A, 'ca.crt'), 'utf8'), keyPem: readFileSync(pki(A, 'ca.key'), 'utf8') },
   });
+  const members = await standInMembers(server, (f) => pki(A, f), ['127.0.0.2']);
   const approver = new AbortController();
   t.after(async () => {
     approver.abort();
+    await Promise.all(members.map((m) => m.close()));
     await server.close();
     rmSync(base, { recursive: true, force: true });
   });

@@ -12,7 +12,7 @@ const obs = (over: Partial<ClusterObservation> = {}): ClusterObservation => ({
   infrastructure: { ready: true, endpointSet: true },
   certificates: { available: true },
   initialized: true, desiredReplicas: 3,
-  counts: { replicas: 3, readyReplicas: 3, updatedReplicas: 3 }, version: 'v1.30.2',
+  counts: { replicas: 3, readyReplicas: 3, updatedReplicas: 3 }, version: 'v1.37.2',
   ...over,
 });
 

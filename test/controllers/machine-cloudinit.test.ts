@@ -6,7 +6,7 @@ import { renderMachineCloudInit } from '../../controllers/machine/index.js';
 const base = {
   clusterName: 'demo',
   nodeName: 'demo-workers-abcde',
-  version: 'v1.30.2',
+  version: 'v1.37.2',
   controlPlaneEndpoint: { host: '127.10.0.1', port: 6443 },
   token: newBootstrapToken(),
   caCertHashes: ['sha256:' + 'ab'.repeat(32)],

@@ -41,7 +41,7 @@ describe('Machine controller against a real API server', () => {
 
   it('the first control-plane Machine claims init and is provisioned; the next waits; workers wait', async () => {
     const c = env.client;
-    const cp = (name: string) => ({ ...MACHINE, metadata: { name, namespace: 'default', labels: { 'clusterd.dev/control-plane': '' } }, spec: { clusterName: 'ex', version: 'v1.30.2' } });
+    const cp = (name: string) => ({ ...MACHINE, metadata: { name, namespace: 'default', labels: { 'clusterd.dev/control-plane': '' } }, spec: { clusterName: 'ex', version: 'v1.34.2' } });
     await c.create(cp('ex-cp-a'));
     const a = await eventually('cp-a Provisioned', async () => {
       const m = await getMachine(env, 'ex-cp-a');
@@ -68,7 +68,7 @@ describe('Machine controller against a real API server', () => {
     assert.equal(cl.metadata.annotations?.['clusterd.dev/init-machine'], 'ex-cp-a');
 
     await c.create(cp('ex-cp-b'));
-    await c.create({ ...MACHINE, metadata: { name: 'ex-w-1', namespace: 'default' }, spec: { clusterName: 'ex', version: 'v1.30.2' } });
+    await c.create({ ...MACHINE, metadata: { name: 'ex-w-1', namespace: 'default' }, spec: { clusterName: 'ex', version: 'v1.34.2' } });
     for (const n of ['ex-cp-b', 'ex-w-1']) {
       const m = await eventually(`${n} waiting`, async () => {
         const x = await getMachine(env, n);
@@ -84,7 +84,7 @@ describe('Machine controller against a real API server', () => {
     const c = env.client;
     await c.create({ ...CLUSTER, metadata: { name: 'ex2', namespace: 'default' }, spec: { infrastructure: { provider: 'example', config: { region: 'eu-west-1' } } } });
     await c.create({ ...MACHINE, metadata: { name: 'ex2-cp', namespace: 'default', labels: { 'clusterd.dev/control-plane': '' } }, spec: {
-      clusterName: 'ex2', version: 'v1.30.2',
+      clusterName: 'ex2', version: 'v1.34.2',
       bootstrap: { files: [{ path: '/etc/motd', content: 'hi' }, { path: '/etc/creds/token', permissions: '0600', contentFrom: { secret: { name: 'ex2-creds', key: 'token' } } }] },
     } });
     const waiting = await eventually('BootstrapFileSecretMissing', async () => {
@@ -116,10 +116,10 @@ describe('Machine controller against a real API server', () => {
     const ms = await c.create<KubeObject>({ ...MACHINESET, metadata: { name: 'ex-ms', namespace: 'default' },
       spec: { clusterName: 'ex', replicas: 0, selector: { matchLabels: { pool: 'x' } }, template: { metadata: { labels: { pool: 'x' } }, spec: { clusterName: 'ex' } } } });
     await c.create({ ...MACHINE, metadata: { name: 'ex-ms-1', namespace: 'default', labels: { pool: 'x', 'clusterd.dev/control-plane': '' },
-      ownerReferences: [{ apiVersion: 'clusterd.dev/v1alpha1', kind: 'MachineSet', name: 'ex-ms', uid: ms.metadata.uid!, controller: true }] }, spec: { clusterName: 'ex', version: 'v1.30.2' } });
-    // As if it had been provisioned with v1.30.2 (here it waits for init, which never comes).
-    await c.patch({ ...MACHINE, metadata: { name: 'ex-ms-1', namespace: 'default' } }, { metadata: { annotations: { 'clusterd.dev/provisioned-spec': '{"infrastructure":{},"version":"v1.30.2"}' } } });
-    await c.patch({ ...MACHINE, metadata: { name: 'ex-ms-1', namespace: 'default' } }, { spec: { version: 'v1.31.0' } });
+      ownerReferences: [{ apiVersion: 'clusterd.dev/v1alpha1', kind: 'MachineSet', name: 'ex-ms', uid: ms.metadata.uid!, controller: true }] }, spec: { clusterName: 'ex', version: 'v1.34.2' } });
+    // As if it had been provisioned with v1.34.2 (here it waits for init, which never comes).
+    await c.patch({ ...MACHINE, metadata: { name: 'ex-ms-1', namespace: 'default' } }, { metadata: { annotations: { 'clusterd.dev/provisioned-spec': '{"infrastructure":{},"version":"v1.34.2"}' } } });
+    await c.patch({ ...MACHINE, metadata: { name: 'ex-ms-1', namespace: 'default' } }, { spec: { version: 'v1.35.0' } });
     const m = await eventually('SpecImmutable False', async () => {
       const x = await getMachine(env, 'ex-ms-1');
       return x.status?.conditions?.some((k) => k.type === 'SpecImmutable' && k.status === 'False') ? x : undefined;

@@ -13,7 +13,7 @@ const cluster = (initialized: boolean, initMachine?: string): Cluster => ({
 });
 const machine = (name: string, cp: boolean): Machine => ({
   metadata: { name, namespace: 'default', labels: cp ? { 'clusterd.dev/control-plane': '' } : {} },
-  spec: { clusterName: 'demo', version: 'v1.30.2' },
+  spec: { clusterName: 'demo', version: 'v1.34.2' },
 });
 
 describe('decideRole', () => {
@@ -55,7 +55,7 @@ describe('immutability of provisioned Machines', () => {
     m.spec.infrastructure = { config: { flavor: 'small' } };
     m.metadata.annotations = { 'clusterd.dev/provisioned-spec': encodeProvisionedSpec(m) };
     assert.deepEqual(immutableFieldChanges(m), []);
-    m.spec.version = 'v1.31.0';
+    m.spec.version = 'v1.35.0';
     m.spec.infrastructure = { config: { flavor: 'large' } };
     assert.deepEqual(immutableFieldChanges(m), ['spec.version', 'spec.infrastructure']);
   });

@@ -5,7 +5,7 @@ import { templateHash } from '../../controllers/machinedeployment/hash.js';
 import { proportionalScale } from '../../controllers/machinedeployment/proportional.js';
 import { newMachineSetReplicas, oldMachineSetsScaleDown } from '../../controllers/machinedeployment/rolling.js';
 import { resolveStrategy } from '../../controllers/machinedeployment/strategy.js';
-import { checkVersionSkew } from '../../controllers/machinedeployment/version-skew.js';
+import { checkVersionSkew, oldestControlPlaneVersion } from '../../controllers/machinedeployment/version-skew.js';
 import { selectMachinesToDelete } from '../../controllers/machineset/delete-policy.js';
 
 const ms = (name: string, replicas: number, available: number, created: string, annotations: Record<string, string> = {}): MachineSet => ({
@@ -46,17 +46,28 @@ test('proportional scaling spreads a change over active sets by their max-replic
   assert.ok((sizes.get('old') ?? 3) > 3 && (sizes.get('new') ?? 2) > 2);
 });
 
-test('version skew: newer than the control plane, or two minors at once, is held', () => {
-  assert.equal(checkVersionSkew({ target: 'v1.32.0', controlPlane: 'v1.31.4', current: ['v1.31.0'] }).reason, 'ControlPlaneVersionBehind');
-  assert.equal(checkVersionSkew({ target: 'v1.32.0', controlPlane: 'v1.32.0', current: ['v1.30.2'] }).reason, 'MinorVersionJumpTooLarge');
-  assert.equal(checkVersionSkew({ target: 'v1.31.0', controlPlane: 'v1.32.0', current: ['v1.30.2'] }).ok, true);
+test('version skew, on minors: a newer minor than the control plane is held, a newer patch of its minor is not', () => {
+  assert.equal(checkVersionSkew({ target: 'v1.36.0', controlPlane: 'v1.35.4' }).reason, 'ControlPlaneVersionBehind');
+  // the bug this replaces: a patch bump of the workers was held while the control plane ran an older patch
+  assert.deepEqual(checkVersionSkew({ target: 'v1.34.3', controlPlane: 'v1.34.2' }).ok, true);
+  assert.equal(checkVersionSkew({ target: 'v1.34.0', controlPlane: 'v1.37.2' }).ok, true, 'three minors older is within the policy');
+  assert.equal(checkVersionSkew({ target: 'v1.33.0', controlPlane: 'v1.37.2' }).reason, 'WorkerVersionTooOld');
+  assert.equal(checkVersionSkew({ target: 'v1.37.2', controlPlane: undefined }).reason, 'ControlPlaneVersionUnknown');
+  assert.equal(checkVersionSkew({ target: undefined, controlPlane: 'v1.37.2' }).ok, true);
+});
+
+test('a control plane without a managed spec is as old as its oldest member, compared as versions (v1.34.9 < v1.34.10)', () => {
+  const m = (spec: string, status?: string): { spec: { version?: string }; status?: { version?: string } } => ({ spec: { version: spec }, ...(status ? { status: { version: status } } : {}) });
+  assert.equal(oldestControlPlaneVersion([m('v1.34.10'), m('v1.34.9')]), 'v1.34.9');
+  assert.equal(oldestControlPlaneVersion([m('v1.34.10'), m('v1.34.10', 'v1.34.11')]), 'v1.34.10');
+  assert.equal(oldestControlPlaneVersion([]), undefined);
 });
 
 test('template hash ignores the hash label and changes with the template', () => {
-  const t = { metadata: { labels: { a: 'b' } }, spec: { clusterName: 'c', version: 'v1.30.0' } };
+  const t = { metadata: { labels: { a: 'b' } }, spec: { clusterName: 'c', version: 'v1.34.0' } };
   const h = templateHash(t);
   assert.equal(templateHash({ ...t, metadata: { labels: { a: 'b', 'machine-template-hash': h } } }), h);
-  assert.notEqual(templateHash({ ...t, spec: { ...t.spec, version: 'v1.30.1' } }), h);
+  assert.notEqual(templateHash({ ...t, spec: { ...t.spec, version: 'v1.34.1' } }), h);
   assert.match(h, /^[a-z0-9]+$/);
 });
 

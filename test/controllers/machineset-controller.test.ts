@@ -28,7 +28,7 @@ function machineSet(name: string, replicas: number, deletePolicy: 'Random' | 'Ne
     spec: {
       clusterName: 'c1', replicas, deletePolicy,
       selector: { matchLabels: { pool: name } },
-      template: { metadata: { labels: { pool: name } }, spec: { clusterName: 'c1', version: 'v1.30.2' } },
+      template: { metadata: { labels: { pool: name } }, spec: { clusterName: 'c1', version: 'v1.37.2' } },
     },
   };
 }

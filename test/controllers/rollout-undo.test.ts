@@ -23,7 +23,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rollout-'));
   kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, env.server.adminKubeconfig());
-  await env.client.create({ apiVersion: API_VERSION, kind: 'Cluster', metadata: { name: 'c1', namespace: 'default' }, spec: { infrastructure: { provider: 'inmemory' }, controlPlane: { replicas: 1, version: 'v1.31.0' } } });
+  await env.client.create({ apiVersion: API_VERSION, kind: 'Cluster', metadata: { name: 'c1', namespace: 'default' }, spec: { infrastructure: { provider: 'inmemory' }, controlPlane: { replicas: 1, version: 'v1.35.0' } } });
   ctrl = await startControllers(env);
   ready = fakeReadiness(env.client);
 });
@@ -49,23 +49,23 @@ async function settled(version: string, revision: string): Promise<void> {
 test('rollout undo restores an earlier template; history lists revisions', async () => {
   await env.client.create({
     apiVersion: API_VERSION, kind: 'MachineDeployment', metadata: { name: 'pool', namespace: 'default' },
-    spec: { clusterName: 'c1', replicas: 2, revisionHistoryLimit: 5, selector: { matchLabels: { app: 'pool' } }, template: { metadata: { labels: { app: 'pool' } }, spec: { clusterName: 'c1', version: 'v1.30.0' } } },
+    spec: { clusterName: 'c1', replicas: 2, revisionHistoryLimit: 5, selector: { matchLabels: { app: 'pool' } }, template: { metadata: { labels: { app: 'pool' } }, spec: { clusterName: 'c1', version: 'v1.34.0' } } },
   });
-  await settled('v1.30.0', '1');
-  await env.client.patch(ref, { spec: { template: { spec: { version: 'v1.30.5' } } } });
-  await settled('v1.30.5', '2');
-  await env.client.patch(ref, { spec: { template: { spec: { version: 'v1.31.0' } } } });
-  await settled('v1.31.0', '3');
+  await settled('v1.34.0', '1');
+  await env.client.patch(ref, { spec: { template: { spec: { version: 'v1.34.5' } } } });
+  await settled('v1.34.5', '2');
+  await env.client.patch(ref, { spec: { template: { spec: { version: 'v1.35.0' } } } });
+  await settled('v1.35.0', '3');
 
   const hist = await run(process.execPath, [cliPath(), 'rollout', 'history', 'md', 'pool', '--kubeconfig', kubeconfig]);
-  assert.match(hist.stdout, /^1\s+pool-\S+\s+v1\.30\.0$/m);
-  assert.match(hist.stdout, /^3\s+pool-\S+\s+v1\.31\.0$/m);
+  assert.match(hist.stdout, /^1\s+pool-\S+\s+v1\.34\.0$/m);
+  assert.match(hist.stdout, /^3\s+pool-\S+\s+v1\.35\.0$/m);
 
   const undo = await run(process.execPath, [cliPath(), 'rollout', 'undo', 'md', 'pool', '--to-revision', '1', '--kubeconfig', kubeconfig]);
   assert.match(undo.stdout, /rolled back to revision 1/);
   assert.equal((await getMD()).spec.template.metadata?.labels?.['machine-template-hash'], undefined);
   // Rolling back makes the old template the newest revision again, as for Deployments.
-  await settled('v1.30.0', '4');
+  await settled('v1.34.0', '4');
 
   await assert.rejects(run(process.execPath, [cliPath(), 'rollout', 'undo', 'md', 'pool', '--to-revision', '9', '--kubeconfig', kubeconfig]), /revision 9 .* not found/);
 });

@@ -157,9 +157,14 @@ export class E2E {
     return this.retrying(async () => (await run('kubectl', ['--kubeconfig', file, '--request-timeout=20s', ...args], { maxBuffer: 32 * 1024 * 1024 })).stdout);
   }
 
-  /** Applies an example manifest with this harness's address range filled into every in-memory cluster. */
-  async apply(file: string): Promise<void> {
-    const docs = yaml.loadAll(readFileSync(join(repoRoot(), file), 'utf8')) as Array<{ kind?: string; spec?: { infrastructure?: { config?: Record<string, unknown> } } }>;
+  /**
+   * Applies an example manifest with this harness's address range filled into every in-memory cluster, and with every
+   * Kubernetes version of it replaced by `version` when given (an upgrade scenario starts from the previous minor).
+   */
+  async apply(file: string, opts: { version?: string } = {}): Promise<void> {
+    let text = readFileSync(join(repoRoot(), file), 'utf8');
+    if (opts.version) text = text.replace(/^(\s*version:\s*)v1\.\d+\.\d+\s*$/gm, `$1${opts.version}`);
+    const docs = yaml.loadAll(text) as Array<{ kind?: string; spec?: { infrastructure?: { config?: Record<string, unknown> } } }>;
     for (const d of docs) {
       if (d?.kind === 'Cluster' && d.spec?.infrastructure) d.spec.infrastructure.config = { ...d.spec.infrastructure.config, addressRange: this.addressRange };
     }

@@ -5,7 +5,13 @@
 import assert from 'node:assert/strict';
 import type { Machine, MachineSet } from '../../api/v1alpha1/index.js';
 import { Labels } from '../../api/v1alpha1/index.js';
+import { KUBE_PREVIOUS_TEST_VERSION, KUBE_TEST_VERSION } from '../../lib/kube-binaries.js';
 import { EndpointProber, type E2E } from './harness.js';
+
+/** The upgrade the scenarios make: the previous minor's test version to the default. */
+const FROM = KUBE_PREVIOUS_TEST_VERSION;
+const TO = KUBE_TEST_VERSION;
+const re = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface List<T> {
   items: T[];
@@ -75,9 +81,12 @@ export async function settles(e: E2E, cp: number, workers: number, timeoutMs: nu
   });
 }
 
-/** 1. quickstart: demo Provisioned with 3/3 control plane, demo-workers 3/3 ready, six Ready nodes. */
+/**
+ * 1. quickstart: demo Provisioned with 3/3 control plane, demo-workers 3/3 ready, six Ready nodes. It starts at the
+ * previous minor's test version (v1.36.3) so that scenario 3 can upgrade it to the default (v1.37.2).
+ */
 export async function quickstartConverges(e: E2E, timeoutMs = 120_000): Promise<void> {
-  await e.apply('examples/quickstart.yaml');
+  await e.apply('examples/quickstart.yaml', { version: FROM });
   await e.until('demo Provisioned 3/3', async () =>
     (await e.jsonpath(['get', 'cl', 'demo'], '{.status.phase} {.status.controlPlane.summary}')) === 'Provisioned 3/3', timeoutMs, 1000);
   await e.until('demo-workers 3/3 ready', async () =>
@@ -89,14 +98,16 @@ export async function quickstartConverges(e: E2E, timeoutMs = 120_000): Promise<
 export async function quickstartLooksRight(e: E2E): Promise<void> {
   const table = await e.kubectl('get', 'cl,md');
   assert.match(table, /NAME\s+PHASE\s+CONTROL PLANE\s+VERSION\s+ENDPOINT/);
-  assert.match(table, /cluster\.clusterd\.dev\/demo\s+Provisioned\s+3\/3\s+v1\.30\.2\s+127\.\d+\.\d+\.\d+\s/);
-  assert.match(table, /machinedeployment\.clusterd\.dev\/demo-workers\s+demo\s+3\s+3\s+3\s+(0|<none>)?\s*\S+\s+\S+\s+v1\.30\.2/);
+  assert.match(table, new RegExp(`cluster\\.clusterd\\.dev/demo\\s+Provisioned\\s+3/3\\s+${re(FROM)}\\s+127\\.\\d+\\.\\d+\\.\\d+\\s`));
+  assert.match(table, new RegExp(`machinedeployment\\.clusterd\\.dev/demo-workers\\s+demo\\s+3\\s+3\\s+3\\s+(0|<none>)?\\s*\\S+\\s+\\S+\\s+${re(FROM)}`));
   const ns = await nodes(e);
   assert.equal(ns.length, 6);
   assert.ok(ns.every(nodeReady), 'all six nodes Ready');
   assert.equal(ns.filter((n) => n.metadata.labels?.[CP_ROLE] !== undefined).length, 3, 'three control-plane nodes');
-  assert.deepEqual([...new Set(ns.map((n) => n.status?.nodeInfo?.kubeletVersion))], ['v1.30.2']);
-  assert.match(await e.workloadKubectl('demo', 'get', 'nodes'), /control-plane\s+\S+\s+v1\.30\.2/);
+  assert.deepEqual([...new Set(ns.map((n) => n.status?.nodeInfo?.kubeletVersion))], [FROM]);
+  assert.match(await e.workloadKubectl('demo', 'get', 'nodes'), new RegExp(`control-plane\\s+\\S+\\s+${re(FROM)}`));
+  // the simulated API servers report the version of the manifest they run
+  assert.equal((JSON.parse(await e.workloadKubectl('demo', 'version', '-o', 'json')) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion, FROM);
   const csrs = (JSON.parse(await e.workloadKubectl('demo', 'get', 'csr', '-o', 'json')) as List<CSR>).items;
   // kubeadm init writes the first kubelet's credentials itself; every joining kubelet asks with a CSR.
   assert.ok(csrs.length >= ns.length - 1, `a kubelet CSR per joined node, got ${csrs.length}`);
@@ -151,8 +162,9 @@ export interface InvariantLog {
 }
 
 /**
- * 3. Control-plane bump to v1.31.0 then the workers, invariants checked on every Machine watch event and
- * the endpoint probed every 250 ms; then a worker bump to v1.33.0 is held with a clear condition.
+ * 3. A worker bump to v1.37.2 ahead of the control plane is held with a clear condition; then the control plane
+ * goes v1.36.3 → v1.37.2 and the workers follow, invariants checked on every Machine watch event and
+ * the endpoint probed every 250 ms.
  * withInvariants=false (the kill/restart run) skips the watch and the prober: a killed daemon takes the
  * simulated machines and their load balancer down with it.
  */
@@ -185,33 +197,45 @@ export async function upgrade(e: E2E, timeoutMs = 180_000, withInvariants = true
   const probes = withInvariants ? EndpointProber.fromKubeconfig(await e.workloadKubeconfig('demo')) : undefined;
   probes?.start(250);
   try {
-    await e.kubectl('patch', 'cl', 'demo', '--type=merge', '-p', '{"spec":{"controlPlane":{"version":"v1.31.0"}}}');
-    await e.until('control plane at v1.31.0', async () => {
-      const ms = await machines(e);
-      const cps = ms.filter(isCP);
-      return cps.length === CP_REPLICAS && cps.every((m) => m.spec.version === 'v1.31.0' && machineReady(m)) &&
-        (await e.jsonpath(['get', 'cl', 'demo'], '{.status.controlPlane.version} {.status.controlPlane.summary}')) === 'v1.31.0 3/3';
-    }, timeoutMs, 1000);
-    await settles(e, CP_REPLICAS, workers, timeoutMs);
-    await probes?.stop();
-    phase = 'md';
-    await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', '{"spec":{"template":{"spec":{"version":"v1.31.0"}}}}');
-    await e.until('workers at v1.31.0', async () => {
-      const w = (await machines(e)).filter((m) => !isCP(m));
-      return w.length === workers && w.every((m) => m.spec.version === 'v1.31.0' && machineReady(m));
-    }, timeoutMs, 1000);
-    await settles(e, CP_REPLICAS, workers, timeoutMs);
-    phase = 'idle';
-    const versions = (await nodes(e)).map((n) => n.status?.nodeInfo?.kubeletVersion);
-    assert.deepEqual([...new Set(versions)], ['v1.31.0'], 'every node reports v1.31.0');
-
-    // Workers newer than the control plane: held, with a condition that says why.
-    await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', '{"spec":{"template":{"spec":{"version":"v1.33.0"}}}}');
+    // Workers newer than the control plane: held, with a condition that says why; then put back.
+    await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', `{"spec":{"template":{"spec":{"version":"${TO}"}}}}`);
     await e.waitFor('md/demo-workers', '{.status.conditions[?(@.type=="VersionSkewOk")].reason}=ControlPlaneVersionBehind', 60_000);
     assert.equal(await e.jsonpath(['get', 'md', 'demo-workers'], '{.status.conditions[?(@.type=="VersionSkewOk")].status}'), 'False');
     assert.match(await e.jsonpath(['get', 'md', 'demo-workers'], '{.status.conditions[?(@.type=="VersionSkewOk")].message}'), /control plane/);
     assert.equal(await unsettled(e, CP_REPLICAS, workers), undefined);
-    assert.ok((await machines(e)).every((m) => m.spec.version === 'v1.31.0'), 'no Machine at v1.33.0');
+    assert.ok((await machines(e)).every((m) => m.spec.version === FROM), `no Machine at ${TO}`);
+    await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', `{"spec":{"template":{"spec":{"version":"${FROM}"}}}}`);
+    await e.waitFor('md/demo-workers', '{.status.conditions[?(@.type=="VersionSkewOk")].status}=True', 60_000);
+
+    await e.kubectl('patch', 'cl', 'demo', '--type=merge', '-p', `{"spec":{"controlPlane":{"version":"${TO}"}}}`);
+    await e.until(`control plane at ${TO}`, async () => {
+      const ms = await machines(e);
+      const cps = ms.filter(isCP);
+      return cps.length === CP_REPLICAS && cps.every((m) => m.spec.version === TO && machineReady(m)) &&
+        (await e.jsonpath(['get', 'cl', 'demo'], '{.status.controlPlane.version} {.status.controlPlane.summary}')) === `${TO} 3/3`;
+    }, timeoutMs, 1000);
+    await settles(e, CP_REPLICAS, workers, timeoutMs);
+    await probes?.stop();
+    phase = 'md';
+    await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', `{"spec":{"template":{"spec":{"version":"${TO}"}}}}`);
+    await e.until(`workers at ${TO}`, async () => {
+      const w = (await machines(e)).filter((m) => !isCP(m));
+      return w.length === workers && w.every((m) => m.spec.version === TO && machineReady(m));
+    }, timeoutMs, 1000);
+    await settles(e, CP_REPLICAS, workers, timeoutMs);
+    phase = 'idle';
+    const versions = (await nodes(e)).map((n) => n.status?.nodeInfo?.kubeletVersion);
+    assert.deepEqual([...new Set(versions)], [TO], `every node reports ${TO}`);
+
+    // A control-plane change of two minors (here back to v1.35) is held on the Cluster with a condition that says why.
+    const twoBack = `v1.${Number(TO.split('.')[1]) - 2}.0`;
+    await e.kubectl('patch', 'cl', 'demo', '--type=merge', '-p', `{"spec":{"controlPlane":{"version":"${twoBack}"}}}`);
+    await e.waitFor('cl/demo', '{.status.conditions[?(@.type=="VersionSkewOk")].status}=False', 60_000);
+    assert.match(await e.jsonpath(['get', 'cl', 'demo'], '{.status.conditions[?(@.type=="VersionSkewOk")].message}'), /one minor version at a time/);
+    assert.ok((await machines(e)).every((m) => m.spec.version === TO), `no Machine at ${twoBack}`);
+    await e.kubectl('patch', 'cl', 'demo', '--type=merge', '-p', `{"spec":{"controlPlane":{"version":"${TO}"}}}`);
+    await e.waitFor('cl/demo', '{.status.conditions[?(@.type=="VersionSkewOk")].status}=True', 60_000);
+
   } finally {
     await probes?.stop();
     await informer?.stop();

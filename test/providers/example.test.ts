@@ -17,7 +17,7 @@ const cluster = (config: Record<string, unknown> = {}): ClusterLike => ({
 });
 const machine = (name: string, config: Record<string, unknown> = {}): MachineLike => ({
   apiVersion: 'clusterd.dev/v1alpha1', kind: 'Machine', metadata: { name, namespace: 'default' },
-  spec: { clusterName: 'demo', version: 'v1.30.2', infrastructure: { config } },
+  spec: { clusterName: 'demo', version: 'v1.37.2', infrastructure: { config } },
 });
 
 test('the documented example provider loads through loadProviderModule and honours the contract', async () => {

@@ -40,12 +40,12 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
   // Long enough for both control-plane joins to download the certificates, short enough to watch it expire.
   const certificateTokenTTL = '40s';
   const common: Omit<CloudInitInput, 'role' | 'nodeName'> = {
-    clusterName: 'workload', version: 'v1.30.2', controlPlaneEndpoint: { host: ip(1), port: 6443 }, bootstrapToken: token,
+    clusterName: 'workload', version: 'v1.36.3', controlPlaneEndpoint: { host: ip(1), port: 6443 }, bootstrapToken: token,
     caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(),
   };
   const userData = (role: CloudInitInput['role'], nodeName: string, address: string): string =>
     renderCloudInit({ ...common, role, nodeName, advertiseAddress: address, ...(role === 'init' ? { pki, certificateTokenTTL } : {}) });
-  const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'ha', version: 'v1.30.2' } });
+  const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'ha', version: 'v1.36.3' } });
   const rootOf = (m: string): string => join(dir, 'inmemory/default/ha/machines', m);
   const until = async (what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
     const end = Date.now() + ms;
@@ -96,9 +96,14 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
     (await kubectl('get', 'nodes', '--no-headers')).trim().split('\n').map((l) => l.split(/\s+/)).map((r) => [r[0]!, r[1]!, r[2]!, r[4]!]).sort();
   await until('three control-plane roles', async () => (await table()).filter((r) => r[2] === 'control-plane').length === 3);
   assert.deepEqual(await table(), [
-    ['cp-0', 'Ready', 'control-plane', 'v1.30.2'], ['cp-1', 'Ready', 'control-plane', 'v1.30.2'], ['cp-2', 'Ready', 'control-plane', 'v1.30.2'],
-    ['w-0', 'Ready', '<none>', 'v1.30.2'], ['w-1', 'Ready', '<none>', 'v1.30.2'],
+    ['cp-0', 'Ready', 'control-plane', 'v1.36.3'], ['cp-1', 'Ready', 'control-plane', 'v1.36.3'], ['cp-2', 'Ready', 'control-plane', 'v1.36.3'],
+    ['w-0', 'Ready', '<none>', 'v1.36.3'], ['w-1', 'Ready', '<none>', 'v1.36.3'],
   ]);
+  // Every simulated API server reports the version of the manifest it was started from (v1.36.3 here, not the default).
+  for (const n of [2, 3, 4]) {
+    const v = JSON.parse(await kubectl('version', '-o', 'json', '--server', `https://${ip(n)}:6443`)) as { serverVersion?: { gitVersion?: string; minor?: string } };
+    assert.deepEqual([v.serverVersion?.gitVersion, v.serverVersion?.minor], ['v1.36.3', '36'], ip(n));
+  }
   const providerIDs = (await kubectl('get', 'nodes', '-o', 'jsonpath={.items[*].spec.providerID}')).split(' ').sort();
   assert.deepEqual(providerIDs, ['cp-0', 'cp-1', 'cp-2', 'w-0', 'w-1'].map((n) => `inmemory:///default/ha/${n}`));
   const csrTable = await kubectl('get', 'csr', '--no-headers');

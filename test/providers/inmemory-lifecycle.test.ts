@@ -26,7 +26,7 @@ async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 60
   }
 }
 
-const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'c', version: 'v1.30.2' } });
+const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'c', version: 'v1.37.2' } });
 
 test('failureRate 1: NeverBoots stays Provisioning; FailsLater boots, then is reported failed for good with a reason', { timeout: 30_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'inmemory-knobs-'));
@@ -74,7 +74,7 @@ test('a new provider over the same data dir re-attaches its machines without re-
   assert.ok(infra.status === 'done' && infra.value.controlPlaneEndpoint);
   const pki = await generateClusterPKI();
   const userData = renderCloudInit({
-    role: 'init', nodeName: 'cp-0', clusterName: 'c', version: 'v1.30.2', controlPlaneEndpoint: infra.value.controlPlaneEndpoint, advertiseAddress: '127.44.0.2',
+    role: 'init', nodeName: 'cp-0', clusterName: 'c', version: 'v1.37.2', controlPlaneEndpoint: infra.value.controlPlaneEndpoint, advertiseAddress: '127.44.0.2',
     bootstrapToken: newBootstrapToken(), caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(), pki,
   });
   await provider.createOrGetMachine({ cluster, machine: machine('cp-0'), userData });

@@ -24,7 +24,7 @@ const LB = '127.31.0.1';
 const CP = '127.31.0.2';
 
 function manifest(component: string, command: string[]): string {
-  return yaml.dump({ apiVersion: 'v1', kind: 'Pod', metadata: { name: component, namespace: 'kube-system', labels: { component, tier: 'control-plane' } }, spec: { hostNetwork: true, containers: [{ name: component, image: `registry.k8s.io/${component}:v1.30.2`, command }] } });
+  return yaml.dump({ apiVersion: 'v1', kind: 'Pod', metadata: { name: component, namespace: 'kube-system', labels: { component, tier: 'control-plane' } }, spec: { hostNetwork: true, containers: [{ name: component, image: `registry.k8s.io/${component}:v1.37.2`, command }] } });
 }
 
 test('a machine boots from user-data, serves the API through the load balancer and runs the controllers', async (t) => {
@@ -61,7 +61,7 @@ test('a machine boots from user-data, serves the API through the load balancer a
       '--cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt', '--cluster-signing-key-file=/etc/kubernetes/pki/ca.key', '--controllers=*,bootstrapsigner,tokencleaner']),
   };
   const userData = '#cloud-config\n' + yaml.dump({ write_files: Object.entries(files).map(([path, content]) => ({ path, content, permissions: path.endsWith('.key') ? '0600' : '0644' })) });
-  const machine: MachineLike = { metadata: { name: 'cp1', namespace: 'default', uid: 'm1' }, spec: { clusterName: 'smoke', version: 'v1.30.2' } };
+  const machine: MachineLike = { metadata: { name: 'cp1', namespace: 'default', uid: 'm1' }, spec: { clusterName: 'smoke', version: 'v1.37.2' } };
   const created = await provider.createOrGetMachine({ cluster, machine, userData });
   assert.equal(created.status, 'done');
   assert.equal(created.status === 'done' && created.value.providerID, 'inmemory:///default/smoke/cp1');
@@ -86,7 +86,7 @@ test('a machine boots from user-data, serves the API through the load balancer a
   await until('node cp1 Ready', async () => (await kubectl('get', 'node', 'cp1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')) === 'True');
   const node = JSON.parse(await kubectl('get', 'node', 'cp1', '-o', 'json')) as { spec: { providerID: string; taints: { key: string }[] }; metadata: { labels: Record<string, string> }; status: { nodeInfo: { kubeletVersion: string } } };
   assert.equal(node.spec.providerID, 'inmemory:///default/smoke/cp1');
-  assert.equal(node.status.nodeInfo.kubeletVersion, 'v1.30.2');
+  assert.equal(node.status.nodeInfo.kubeletVersion, 'v1.37.2');
   assert.equal(node.metadata.labels['example.com/pool'], 'cp');
   assert.deepEqual(node.spec.taints.map((x) => x.key), ['dedicated']);
   await until('lease', async () => (await kubectl('get', 'lease', '-n', 'kube-node-lease', 'cp1', '-o', 'jsonpath={.spec.holderIdentity}')) === 'cp1');
