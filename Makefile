@@ -61,6 +61,7 @@ test-chaos: build kube
 
 # The embedded default: own API server, in-memory provider, kubeconfig in .clusterd/kubeconfig.
 run: build
+	@command -v kubectl >/dev/null 2>&1 || { [ -x "$(KUBE_BIN)/kubectl" ] && echo "kubectl: $(KUBE_BIN)/kubectl (built by make kube; put that folder on your PATH)" || echo "kubectl: none on PATH; \`make kube\` builds the real one into $(KUBE_BIN) (or install any kubectl 1.35-1.37)"; }
 	$(NODE) dist/cmd/clusterd.js run $(ARGS)
 
 bench: build
