@@ -22,6 +22,7 @@ import { Client } from '../../runtime/client.js';
 import { createOrUpdate, loadManifests, waitForCRDsEstablished } from '../../runtime/install.js';
 import type { KubeObject } from '../../runtime/types.js';
 import { ensureDead, spawnClusterd, type Daemon } from '../support/clusterd-process.js';
+import { dryRunApplyDeploy } from '../support/deploy-manifests.js';
 import { eventually } from '../support/eventually.js';
 import { KubeControlPlane } from '../support/kube-control-plane.js';
 import type { Backend } from './harness.js';
@@ -60,6 +61,8 @@ export function inClusterSuite(backend: Backend, addressRange: string): void {
     kube = await KubeControlPlane.start();
     admin = new Client(kube.kubeConfig());
     const kubectl = (...args: string[]): string => execFileSync('kubectl', ['--kubeconfig', kube!.adminKubeconfig, ...args], { encoding: 'utf8' });
+    // What issue 14 asks of deploy/: a server-side dry run against the real kube-apiserver passes first.
+    assert.match(await dryRunApplyDeploy(kube.adminKubeconfig), /deployment\.apps\/clusterd (created|configured) \(server dry run\)/);
     kubectl('apply', '-k', join(repoRoot(), 'deploy'));
     kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
     // The Deployment's Pods never run here (no Nodes): this test's child process stands in for the Pod.
