@@ -4,7 +4,7 @@
  */
 import { builtinTypeError } from './builtin-types.js';
 import type { NodeRestriction, Operation } from './noderestriction.js';
-import { checkDecoded, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
+import { checkDecoded, display, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logging.js';
@@ -198,10 +198,10 @@ export class Rest {
     const gv = gvOf(info);
     if (body.apiVersion !== undefined && body.apiVersion !== gv) {
       // Built-in kinds answer this way; a custom resource stored at another served version is also refused.
-      throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv})`);
+      throw badRequest(`the API version in the data (${display(body.apiVersion)}) does not match the expected API version (${gv})`);
     }
     if (body.kind !== undefined && body.kind !== info.kind) {
-      throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${info.kind}) for ${gv}, Resource=${info.plural}`);
+      throw badRequest(`the kind in the data (${display(body.kind)}) does not match the expected kind (${info.kind}) for ${gv}, Resource=${info.plural}`);
     }
     body.apiVersion = gv;
     body.kind = info.kind;
@@ -430,7 +430,7 @@ export class Rest {
           if (kind !== 'apply' || r.subresource) throw notFound(r.info.plural, r.info.group, r.name!, r.info.kind);
           const applied = runPatch(kind, undefined, patch, gvOf(r.info), r.info.kind, manager, force, r) as KObject;
           this.checkTypeMeta(r.info, applied);
-          if (applied.metadata.name !== undefined && applied.metadata.name !== r.name) throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${r.name})`);
+          if (applied.metadata.name !== undefined && applied.metadata.name !== r.name) throw badRequest(`the name of the object (${display(applied.metadata.name)}) does not match the name on the URL (${r.name})`);
           applied.metadata.name = r.name;
           const created = await this.createObject(r, toStored(r.info, applied), dryRun, warnings, false);
           return this.sendWritten(r, 201, created, warnings);
@@ -440,7 +440,7 @@ export class Rest {
         if (!result || typeof result !== 'object' || Array.isArray(result)) throw badRequest('the patch produced something that is not an object');
         this.checkTypeMeta(r.info, result);
         const patched = toStored(r.info, result);
-        if (patched.metadata.name !== r.name) throw badRequest(`the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${r.name})`);
+        if (patched.metadata.name !== r.name) throw badRequest(`the name of the object (${display(patched.metadata.name)}) does not match the name on the URL (${r.name})`);
         this.checkNamespace(r, patched);
         const rv = patched.metadata.resourceVersion;
         const explicitRV = rv !== undefined && rv !== old.metadata.resourceVersion;
