@@ -2,6 +2,7 @@
  * The REST verbs on resources: get, list, create, update, patch, delete and deletecollection, with their
  * subresources (status, scale, approval, finalize). Watches live in watch.ts.
  */
+import { waitUntilFresh } from './watch.js';
 import { builtinTypeError } from './builtin-types.js';
 import type { NodeRestriction, Operation } from './noderestriction.js';
 import { checkDecoded, display, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
@@ -125,6 +126,7 @@ export class Rest {
   // ---- reads -------------------------------------------------------------------------------------------
 
   async get(r: ResourceRequest, neg: Negotiated): Promise<void> {
+    await this.notOlderThan(r);
     const obj = await this.mustGet(r.info, r.namespace, r.name!);
     if (r.subresource === 'scale') return sendJson(r.res, 200, this.toScale(r.info, obj));
     if (r.subresource && r.subresource !== 'status' && !(EXTRA_SUBRESOURCES[storageKeyOf(r.info)] ?? []).includes(r.subresource)) throw notFound(r.info.plural, r.info.group, r.name!);
@@ -140,8 +142,15 @@ export class Rest {
     return obj;
   }
 
+  /** ?resourceVersion=N on a get or list means "not older than N": a revision the store has not reached waits, then 504. */
+  private async notOlderThan(r: ResourceRequest): Promise<void> {
+    const rv = r.query.get('resourceVersion');
+    if (rv && /^\d+$/.test(rv) && Number(rv) > this.ctx.storage.currentRV()) await waitUntilFresh(this.ctx, Number(rv));
+  }
+
   async list(r: ResourceRequest, neg: Negotiated): Promise<void> {
     const q = r.query;
+    await this.notOlderThan(r);
     const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
     const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
     const limit = Number(q.get('limit') ?? '0');
