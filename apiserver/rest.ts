@@ -341,7 +341,7 @@ export class Rest {
     this.checkTypeMeta(r.info, body);
     const obj = toStored(r.info, body as KObject);
     if (obj.metadata.name !== undefined && obj.metadata.name !== r.name) {
-      throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${r.name})`);
+      throw badRequest(`the name of the object (${display(obj.metadata.name)}) does not match the name on the URL (${r.name})`);
     }
     obj.metadata.name = r.name;
     this.checkNamespace(r, obj);
