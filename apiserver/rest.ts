@@ -2,6 +2,7 @@
  * The REST verbs on resources: get, list, create, update, patch, delete and deletecollection, with their
  * subresources (status, scale, approval, finalize). Watches live in watch.ts.
  */
+import { withinDecodeLimits } from './http.js';
 import { waitUntilFresh } from './watch.js';
 import { builtinTypeError } from './builtin-types.js';
 import type { NodeRestriction, Operation } from './noderestriction.js';
@@ -292,7 +293,7 @@ export class Rest {
 
   async create(r: ResourceRequest): Promise<void> {
     if (r.subresource) throw methodNotAllowed(`POST on ${r.subresource}`);
-    const body = parseObjectBody(r.req.headers['content-type'], await readBody(r.req));
+    const body = withinDecodeLimits(parseObjectBody(r.req.headers['content-type'], await readBody(r.req)));
     fieldValidation(r.query);
     const dryRun = isDryRun(r.query);
     this.checkTypeMeta(r.info, body);
@@ -334,7 +335,7 @@ export class Rest {
   }
 
   async update(r: ResourceRequest): Promise<void> {
-    const body = parseObjectBody(r.req.headers['content-type'], await readBody(r.req));
+    const body = withinDecodeLimits(parseObjectBody(r.req.headers['content-type'], await readBody(r.req)));
     fieldValidation(r.query);
     const dryRun = isDryRun(r.query);
     if (r.subresource === 'scale') return this.writeScale(r, () => body, dryRun);
