@@ -94,6 +94,15 @@ function checkDecodedBody(v: unknown, prefix: string): void {
   throw badRequest(prefix + problem.message);
 }
 
+/**
+ * The same limits for a body whatever decoded it (a protobuf body as well as JSON or YAML): the REST layer passes
+ * every decoded create or update body through here.
+ */
+export function withinDecodeLimits<T>(v: T): T {
+  checkDecodedBody(v, 'the request body is refused: ');
+  return v;
+}
+
 function asObject(v: unknown): Record<string, unknown> {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw badRequest('the request body must be a JSON object (a Kubernetes resource)');
   return v as Record<string, unknown>;

@@ -5,6 +5,7 @@
  * kube keeps incrementally is derived here on demand from the stored Pods bound to the node.
  * Decisions and reasons are upstream's; NoOpinion falls through to RBAC as in `--authorization-mode=Node,RBAC`.
  */
+import { display } from '../lib/safe-json.js';
 import type { UserInfo } from './auth.js';
 import type { RequestAttributes } from './rbac.js';
 import type { KObject, Storage } from './storage/index.js';
@@ -96,7 +97,7 @@ export function podReferences(pod: KObject): Record<'secret' | 'configmap' | 'pv
     add(out.secret, obj(v.secret)?.secretName);
     add(out.configmap, obj(v.configMap)?.name);
     add(out.pvc, obj(v.persistentVolumeClaim)?.claimName);
-    if (obj(v.ephemeral)) add(out.pvc, `${String(pod.metadata.name)}-${String(v.name)}`);
+    if (obj(v.ephemeral)) add(out.pvc, `${display(pod.metadata.name)}-${display(v.name)}`);
     for (const src of arr(obj(v.projected)?.sources)) {
       add(out.secret, obj(src.secret)?.name);
       add(out.configmap, obj(src.configMap)?.name);

@@ -4,6 +4,7 @@
  * to itself that reference no other API objects, delete and update the status of only Pods bound to itself, use only
  * its own Lease, and ask only for its own node CSR. Messages are upstream's.
  */
+import { display } from '../lib/safe-json.js';
 import { csrCommonName } from './csr.js';
 import { nodeIdentity } from './node-authorizer.js';
 import type { UserInfo } from './auth.js';
@@ -154,7 +155,7 @@ export class NodeRestriction {
     if (owner.blockOwnerDeletion === true) throw forbid(`node "${nodeName}" must not set blockOwnerDeletion on an owner reference`);
     const node = await this.storage.get({ resource: '/nodes', namespace: '', name: nodeName });
     if (!node) throw new ApiError(404, 'NotFound', `nodes "${nodeName}" not found`, { name: nodeName, kind: 'nodes' });
-    if (owner.uid !== node.metadata.uid) throw forbid(`node ${nodeName} UID mismatch: expected ${String(owner.uid)} got ${String(node.metadata.uid)}`);
+    if (owner.uid !== node.metadata.uid) throw forbid(`node ${nodeName} UID mismatch: expected ${display(owner.uid)} got ${display(node.metadata.uid)}`);
     const ref = apiObjectReference(pod);
     if (ref) throw forbid(`node "${nodeName}" can not create pods that reference ${ref}`);
   }
@@ -189,7 +190,7 @@ function admitCsr(nodeName: string, csr: KObject | undefined, forbid: (m: string
   if (typeof spec.signerName !== 'string' || !KUBELET_SIGNERS.has(spec.signerName)) return;
   let cn: string;
   try {
-    cn = csrCommonName(String(spec.request ?? ''));
+    cn = csrCommonName(typeof spec.request === 'string' ? spec.request : '');
   } catch (e) {
     throw forbid(`unable to parse csr: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -2,9 +2,11 @@
  * The REST verbs on resources: get, list, create, update, patch, delete and deletecollection, with their
  * subresources (status, scale, approval, finalize). Watches live in watch.ts.
  */
+import { withinDecodeLimits } from './http.js';
+import { waitUntilFresh } from './watch.js';
 import { builtinTypeError } from './builtin-types.js';
 import type { NodeRestriction, Operation } from './noderestriction.js';
-import { checkDecoded, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
+import { checkDecoded, display, getOwn, MAX_JSON_DEPTH, setOwn } from '../lib/safe-json.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logging.js';
@@ -125,6 +127,7 @@ export class Rest {
   // ---- reads -------------------------------------------------------------------------------------------
 
   async get(r: ResourceRequest, neg: Negotiated): Promise<void> {
+    await this.notOlderThan(r);
     const obj = await this.mustGet(r.info, r.namespace, r.name!);
     if (r.subresource === 'scale') return sendJson(r.res, 200, this.toScale(r.info, obj));
     if (r.subresource && r.subresource !== 'status' && !(EXTRA_SUBRESOURCES[storageKeyOf(r.info)] ?? []).includes(r.subresource)) throw notFound(r.info.plural, r.info.group, r.name!);
@@ -140,8 +143,15 @@ export class Rest {
     return obj;
   }
 
+  /** ?resourceVersion=N on a get or list means "not older than N": a revision the store has not reached waits, then 504. */
+  private async notOlderThan(r: ResourceRequest): Promise<void> {
+    const rv = r.query.get('resourceVersion');
+    if (rv && /^\d+$/.test(rv) && Number(rv) > this.ctx.storage.currentRV()) await waitUntilFresh(this.ctx, Number(rv));
+  }
+
   async list(r: ResourceRequest, neg: Negotiated): Promise<void> {
     const q = r.query;
+    await this.notOlderThan(r);
     const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
     const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
     const limit = Number(q.get('limit') ?? '0');
@@ -198,10 +208,10 @@ export class Rest {
     const gv = gvOf(info);
     if (body.apiVersion !== undefined && body.apiVersion !== gv) {
       // Built-in kinds answer this way; a custom resource stored at another served version is also refused.
-      throw badRequest(`the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${gv})`);
+      throw badRequest(`the API version in the data (${display(body.apiVersion)}) does not match the expected API version (${gv})`);
     }
     if (body.kind !== undefined && body.kind !== info.kind) {
-      throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${info.kind}) for ${gv}, Resource=${info.plural}`);
+      throw badRequest(`the kind in the data (${display(body.kind)}) does not match the expected kind (${info.kind}) for ${gv}, Resource=${info.plural}`);
     }
     body.apiVersion = gv;
     body.kind = info.kind;
@@ -283,7 +293,7 @@ export class Rest {
 
   async create(r: ResourceRequest): Promise<void> {
     if (r.subresource) throw methodNotAllowed(`POST on ${r.subresource}`);
-    const body = parseObjectBody(r.req.headers['content-type'], await readBody(r.req));
+    const body = withinDecodeLimits(parseObjectBody(r.req.headers['content-type'], await readBody(r.req)));
     fieldValidation(r.query);
     const dryRun = isDryRun(r.query);
     this.checkTypeMeta(r.info, body);
@@ -325,14 +335,14 @@ export class Rest {
   }
 
   async update(r: ResourceRequest): Promise<void> {
-    const body = parseObjectBody(r.req.headers['content-type'], await readBody(r.req));
+    const body = withinDecodeLimits(parseObjectBody(r.req.headers['content-type'], await readBody(r.req)));
     fieldValidation(r.query);
     const dryRun = isDryRun(r.query);
     if (r.subresource === 'scale') return this.writeScale(r, () => body, dryRun);
     this.checkTypeMeta(r.info, body);
     const obj = toStored(r.info, body as KObject);
     if (obj.metadata.name !== undefined && obj.metadata.name !== r.name) {
-      throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${r.name})`);
+      throw badRequest(`the name of the object (${display(obj.metadata.name)}) does not match the name on the URL (${r.name})`);
     }
     obj.metadata.name = r.name;
     this.checkNamespace(r, obj);
@@ -430,7 +440,7 @@ export class Rest {
           if (kind !== 'apply' || r.subresource) throw notFound(r.info.plural, r.info.group, r.name!, r.info.kind);
           const applied = runPatch(kind, undefined, patch, gvOf(r.info), r.info.kind, manager, force, r) as KObject;
           this.checkTypeMeta(r.info, applied);
-          if (applied.metadata.name !== undefined && applied.metadata.name !== r.name) throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${r.name})`);
+          if (applied.metadata.name !== undefined && applied.metadata.name !== r.name) throw badRequest(`the name of the object (${display(applied.metadata.name)}) does not match the name on the URL (${r.name})`);
           applied.metadata.name = r.name;
           const created = await this.createObject(r, toStored(r.info, applied), dryRun, warnings, false);
           return this.sendWritten(r, 201, created, warnings);
@@ -440,7 +450,7 @@ export class Rest {
         if (!result || typeof result !== 'object' || Array.isArray(result)) throw badRequest('the patch produced something that is not an object');
         this.checkTypeMeta(r.info, result);
         const patched = toStored(r.info, result);
-        if (patched.metadata.name !== r.name) throw badRequest(`the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${r.name})`);
+        if (patched.metadata.name !== r.name) throw badRequest(`the name of the object (${display(patched.metadata.name)}) does not match the name on the URL (${r.name})`);
         this.checkNamespace(r, patched);
         const rv = patched.metadata.resourceVersion;
         const explicitRV = rv !== undefined && rv !== old.metadata.resourceVersion;

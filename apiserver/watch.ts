@@ -137,7 +137,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const FRESHNESS_WAIT_MS = 3000;
 
 /** A revision ahead of the store: wait a little, then kube's 504 "Too large resource version". */
-async function waitUntilFresh(ctx: RestContext, rv: number): Promise<void> {
+export async function waitUntilFresh(ctx: RestContext, rv: number): Promise<void> {
   const deadline = Date.now() + FRESHNESS_WAIT_MS;
   while (ctx.storage.currentRV() < rv) {
     if (Date.now() >= deadline) {

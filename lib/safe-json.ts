@@ -123,3 +123,16 @@ export function checkDecoded(v: unknown, limits: DecodeLimits): DecodeProblem | 
   }
   return undefined;
 }
+
+/**
+ * A user value in a message: strings as they are, anything else as JSON. String(v) and `${v}` call a user object's
+ * own `toString` key, and a JSON `{"toString": 1}` makes them throw ("Cannot convert object to primitive value").
+ */
+export function display(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}

@@ -2,7 +2,7 @@
  * RFC 6902 JSON patch with evanphx/json-patch's error texts (what kube-apiserver reports): an undecodable patch is a
  * 400, an operation that cannot apply is a 422.
  */
-import { getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
+import { display, getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
 import { PatchError, cloneJson, isObject, type JsonObject } from './errors.js';
 
 interface Op { op: string; path: string; value?: unknown; from?: string }
@@ -17,7 +17,7 @@ function decode(ops: unknown): Op[] {
   if (!Array.isArray(ops)) throw new PatchError('json: cannot unmarshal object into Go value of type jsonpatch.Patch', 400);
   return ops.map((raw, i) => {
     if (!isObject(raw)) throw new PatchError(`json: cannot unmarshal ${typeof raw} into Go value of type jsonpatch.Operation (operation ${i})`, 400);
-    if (typeof raw.op !== 'string') throw new PatchError(`Unexpected kind: ${String(raw.op)}`, 422);
+    if (typeof raw.op !== 'string') throw new PatchError(`Unexpected kind: ${display(raw.op)}`, 422);
     if (typeof raw.path !== 'string') throw new PatchError(`operation missing path: ${raw.op}`, 422);
     return raw as unknown as Op;
   });

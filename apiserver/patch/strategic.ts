@@ -2,7 +2,7 @@
  * Strategic merge patch for the built-in kinds (what kubectl apply/label/annotate/patch send), with the
  * $patch, $retainKeys, $deleteFromPrimitiveList and $setElementOrder directives.
  */
-import { getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
+import { display, getOwn, hasOwn, setOwn } from '../../lib/safe-json.js';
 import { PatchError, cloneJson, isObject, type JsonObject } from './errors.js';
 import { listStrategy, type ListStrategy } from './strategic-meta.js';
 
@@ -19,12 +19,12 @@ function mergeMap(orig: JsonObject | undefined, patch: JsonObject, path: string[
     for (const [k, v] of Object.entries(patch)) if (!k.startsWith('$')) setOwn(out, k, stripDirectives(v));
     return out;
   }
-  if (directive !== undefined && directive !== 'merge') throw new PatchError(`Unknown patch type: ${String(directive)}`, 422);
+  if (directive !== undefined && directive !== 'merge') throw new PatchError(`Unknown patch type: ${display(directive)}`, 422);
   const out: JsonObject = orig ? { ...orig } : {};
   const retain = patch.$retainKeys;
   if (retain !== undefined) {
-    if (!Array.isArray(retain)) throw new PatchError('$retainKeys must be a list of strings', 422);
-    const keep = new Set(retain.map(String));
+    if (!Array.isArray(retain) || retain.some((k) => typeof k !== 'string')) throw new PatchError('$retainKeys must be a list of strings', 422);
+    const keep = new Set(retain as string[]);
     for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
   }
   const orders: [string, unknown][] = [];

@@ -2,6 +2,7 @@
  * The columns kube-apiserver's internal printers (pkg/printers/internalversion) give the built-in kinds served here.
  * Age cells are computed server side, as there.
  */
+import { display } from '../../lib/safe-json.js';
 import { ageOf } from './age.js';
 
 type Obj = Record<string, unknown>;
@@ -19,7 +20,7 @@ const meta = (o: Obj): Obj => (o.metadata ?? {}) as Obj;
 const obj = (v: unknown): Obj => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const age = (o: Obj, now: number): string => ageOf(meta(o).creationTimestamp, now);
-const name = (o: Obj): string => String(meta(o).name ?? '');
+const name = (o: Obj): string => display(meta(o).name ?? '');
 
 function nodeStatus(o: Obj): string {
   const conds = list(obj(o.status).conditions).map(obj);
@@ -79,7 +80,7 @@ const roleBinding: BuiltinPrinter = {
   columns: [NAME_COLUMN, col('Role', 'Role of the binding.'), AGE, col('Users', 'Users in the binding.', 1), col('Groups', 'Groups in the binding.', 1), col('ServiceAccounts', 'ServiceAccounts in the binding.', 1)],
   cells: (o, now) => {
     const ref = obj(o.roleRef);
-    return [name(o), `${String(ref.kind ?? '')}/${String(ref.name ?? '')}`, age(o, now), subjects(o, 'User'), subjects(o, 'Group'), subjects(o, 'ServiceAccount')];
+    return [name(o), `${display(ref.kind ?? '')}/${display(ref.name ?? '')}`, age(o, now), subjects(o, 'User'), subjects(o, 'Group'), subjects(o, 'ServiceAccount')];
   },
 };
 const createdAtPrinter: BuiltinPrinter = {
@@ -98,7 +99,7 @@ export const BUILTIN_PRINTERS: Record<string, BuiltinPrinter> = {
     cells: (o, now) => {
       const info = obj(obj(o.status).nodeInfo);
       const s = (v: unknown): string => (typeof v === 'string' && v ? v : '<unknown>');
-      return [name(o), nodeStatus(o), nodeRoles(o), age(o, now), String(info.kubeletVersion ?? ''), nodeAddress(o, 'InternalIP'),
+      return [name(o), nodeStatus(o), nodeRoles(o), age(o, now), display(info.kubeletVersion ?? ''), nodeAddress(o, 'InternalIP'),
         nodeAddress(o, 'ExternalIP'), s(info.osImage), s(info.kernelVersion), s(info.containerRuntimeVersion)];
     },
   },

@@ -2,6 +2,7 @@
  * meta.k8s.io/v1 Table rendering for `kubectl get` (Accept: application/json;as=Table;g=meta.k8s.io;v=v1),
  * with additionalPrinterColumns evaluated as kube-apiserver evaluates their JSONPath.
  */
+import { display } from '../../lib/safe-json.js';
 import type { PrinterColumn, ResourceInfo } from '../types.js';
 import { AGE_DESC, BUILTIN_PRINTERS, NAME_COLUMN, type ColumnDef } from './builtin-columns.js';
 import { evaluateJsonPath } from './jsonpath.js';
@@ -48,7 +49,7 @@ function customColumns(resource: ResourceInfo, now: number): { defs: ColumnDef[]
   return {
     defs,
     cells: (o) => [
-      String(((o.metadata ?? {}) as Obj).name ?? ''),
+      display(((o.metadata ?? {}) as Obj).name ?? ''),
       ...cols.map((c) => {
         const results = evaluateJsonPath(c.jsonPath, o);
         // Only the first result counts, as in kube's table convertor.

@@ -2,7 +2,7 @@
  * The JSONPath subset additionalPrinterColumns use (k8s.io/client-go/util/jsonpath): `.a.b`, `['a']`, `[0]`,
  * `[-1]`, `[*]`, `[0:2]`, `..name` and filters `[?(@.type=="Ready")]`. Compiled paths are cached.
  */
-import { getOwn, hasOwn } from '../../lib/safe-json.js';
+import { display, getOwn, hasOwn } from '../../lib/safe-json.js';
 type Step =
   | { t: 'field'; name: string }
   | { t: 'index'; i: number }
@@ -86,7 +86,7 @@ function findClose(src: string, open: number): number {
 
 function compare(a: unknown, op: string, b: unknown): boolean {
   switch (op) {
-    case '==': return a === b || (a !== undefined && String(a) === String(b) && typeof b !== 'string');
+    case '==': return a === b || (a !== undefined && display(a) === display(b) && typeof b !== 'string');
     case '!=': return a !== b;
     case '<': return Number(a) < Number(b);
     case '>': return Number(a) > Number(b);

@@ -231,10 +231,13 @@ test('7: annotations are limited to 256 KiB in total, on built-in kinds and cust
   assert.match(String(data.json.message), /Too long: may not be more than 1048576 bytes/);
 });
 
+let rawCert: { certPem: string; keyPem: string } | undefined;
+
 /** A raw request over TLS with the admin's certificate: what node's HTTP client would refuse to send. */
 async function raw(srv: RunningApiServer, text: string, waitMs = 5000): Promise<{ head: string; body: string; ended: boolean }> {
   const { connect } = await import('node:tls');
-  const cert = signCert({ commonName: 'kubernetes-admin', organization: ['system:masters'], usages: ['client'] }, ca);
+  rawCert ??= signCert({ commonName: 'kubernetes-admin', organization: ['system:masters'], usages: ['client'] }, ca);
+  const cert = rawCert;
   const u = new URL(srv.url);
   return new Promise((resolve, reject) => {
     const s = connect({ host: u.hostname, port: Number(u.port), ca: srv.caPem, cert: cert.certPem, key: cert.keyPem, servername: 'localhost' }, () => s.write(text));
@@ -276,6 +279,10 @@ test('8: HTTP edges answer as kube-apiserver does: 431, 405, 504 for a body that
     const status = JSON.parse(future.body) as { message: string; reason: string; details: { causes: { reason: string }[]; retryAfterSeconds: number } };
     assert.match(status.message, /^Timeout: Too large resource version: 99999999, current: \d+$/);
     assert.equal(status.details.causes[0]!.reason, 'ResourceVersionTooLarge');
+    const list = await raw(srv, 'GET /api/v1/namespaces/default/configmaps?resourceVersion=99999999 HTTP/1.1\r\nHost: x\r\n\r\n', 6000);
+    assert.match(list.head, /^HTTP\/1.1 504 /);
+    // Here the 1 s request timeout answers first; with the default 60 s it is "Too large resource version".
+    assert.match(list.body, /"reason":"Timeout"/);
     const forever = await raw(srv, 'GET /api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1000000000000 HTTP/1.1\r\nHost: x\r\n\r\n', 1500);
     assert.match(forever.head, /^HTTP\/1.1 200 /);
     assert.equal(forever.ended, false, 'a huge timeoutSeconds must not overflow the timer and end the watch at once');
