@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { cliPath } from '../../lib/paths.js';
+import { reap } from './reaper.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,10 +26,10 @@ const KEPT_OUTPUT = 1_000_000;
 
 /** Starts `clusterd ARGS` with no KUBECONFIG from the test's environment; onOutput sees every chunk. */
 export function spawnClusterd(args: string[], env: NodeJS.ProcessEnv = {}, onOutput?: (chunk: Buffer) => void): Daemon {
-  const child = spawn(process.execPath, [cliPath(), ...args], {
+  const child = reap(spawn(process.execPath, [cliPath(), ...args], {
     env: { ...process.env, KUBECONFIG: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   let out = '';
   const keep = (d: Buffer): void => {
     out = (out + d.toString()).slice(-KEPT_OUTPUT);

@@ -18,6 +18,7 @@ import { kubeconfigYaml } from '../../lib/kubeconfig.js';
 import { newPrivateKey, newSelfSignedCA, publicKeyPem, signCert, type CertAndKey } from '../../lib/pki.js';
 import { freePort } from './clusterd-process.js';
 import { sleep } from './eventually.js';
+import { reap } from './reaper.js';
 
 export interface KubeControlPlaneOptions {
   /** Kubernetes version of the binaries (default KUBE_TEST_VERSION). */
@@ -36,11 +37,6 @@ interface Proc {
 }
 
 const KEPT = 64 * 1024;
-const running = new Set<ChildProcess>();
-// A test process that dies must not leave a control plane behind.
-process.on('exit', () => {
-  for (const c of running) c.kill('SIGKILL');
-});
 
 export class KubeControlPlane {
   readonly dir = mkdtempSync(join(tmpdir(), 'clusterd-kube-'));
@@ -166,9 +162,9 @@ export class KubeControlPlane {
   }
 
   private spawn(name: KubeBinary, args: string[]): void {
-    const child = spawn(kubeBinary(this.version, name), args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(child);
-    const p: Proc = { name, child, out: '', exited: new Promise((r) => child.on('exit', () => { running.delete(child); r(); })) };
+    // A test process that dies must not leave a control plane behind.
+    const child = reap(spawn(kubeBinary(this.version, name), args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const p: Proc = { name, child, out: '', exited: new Promise((r) => child.on('exit', () => r())) };
     const keep = (d: Buffer): void => {
       p.out = (p.out + d.toString()).slice(-KEPT);
     };
