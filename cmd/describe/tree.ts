@@ -129,7 +129,9 @@ export function buildTree(input: TreeInput, opts: TreeOptions = {}): TreeNode {
   const workers: TreeNode[] = [];
   const setOf = (m: Machine): string | undefined => ownerName(m, 'MachineSet');
   for (const md of mds) {
-    const mdSets = sets.filter((s) => ownerName(s, 'MachineDeployment') === nameOf(md));
+    // An old revision scaled to zero with no Machines left says nothing here (`clusterd rollout history` lists it).
+    const mdSets = sets.filter((s) => ownerName(s, 'MachineDeployment') === nameOf(md))
+      .filter((s) => (s.spec.replicas ?? 1) > 0 || (s.status?.replicas ?? 0) > 0 || machines.some((m) => setOf(m) === nameOf(s)));
     const setRows = mdSets.map((s) => objectNode('MachineSet', labelOf('MachineSet', s), cond(s.status?.conditions, 'Ready'), s.status?.conditions, opts,
       machineRows(machines.filter((m) => setOf(m) === nameOf(s)), opts)));
     const st = md.status;
