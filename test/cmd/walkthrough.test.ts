@@ -52,7 +52,9 @@ test('the README walkthrough: create 3+3, watch, scale, upgrade with rollout sta
   const manifests = await cli('generate', 'cluster', 'demo', '--kubernetes-version', from, '--control-plane-machine-count', '3', '--worker-machine-count', '3');
   assert.equal(manifests.code, 0, manifests.stderr);
   const apply = execFile('kubectl', ['apply', '-f', '-'], { env: { ...process.env, ...env } });
-  apply.stdin!.end(manifests.stdout);
+  // Its own loopback range, so that other tests' (or a developer's own make run's) machines never share an address.
+  assert.match(manifests.stdout, /infrastructure:\n {4}provider: inmemory\n {4}config: \{\}\n/);
+  apply.stdin!.end(manifests.stdout.replace(/(infrastructure:\n {4}provider: inmemory\n {4}config: )\{\}/, '$1{addressRange: 127.61.0.0/24}'));
   assert.equal(await new Promise((r) => apply.on('close', r)), 0);
   const watch = startCli(['describe', 'cluster', 'demo', '--watch', '--interval', '1'], { env });
   watches.push(watch);
