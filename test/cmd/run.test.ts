@@ -72,7 +72,8 @@ test('logs: readable lines on a terminal, JSON with --log-format json or when pi
   const port = await freePort();
   const args = ['run', '--data-dir', join(dir, 'c'), '--apiserver-port', String(port), '--metrics-bind-address', '0', '--health-probe-bind-address', '0'];
   const pretty = startCli(args, { tty: true });
-  await eventually('pretty logs', () => /manager started/.test(pretty.output()) && /starting workers/.test(pretty.output()), 60_000);
+  // The four controllers start in turn: wait for the last one.
+  await eventually('pretty logs', () => /manager started/.test(pretty.output()) && /machinedeployment +starting workers/.test(stripAnsi(pretty.output())), 60_000);
   pretty.kill('SIGTERM');
   await pretty.result;
   const screen = stripAnsi(pretty.output());
@@ -82,7 +83,7 @@ test('logs: readable lines on a terminal, JSON with --log-format json or when pi
   assert.match(pretty.output(), /\u001b\[32mINFO/, 'levels in colour on a terminal'); // eslint-disable-line no-control-regex
 
   const json = startCli([...args, '--log-format', 'json'], { tty: true });
-  await eventually('JSON logs', () => /"msg":"manager started"/.test(json.output()) && /"msg":"starting workers"/.test(json.output()), 60_000);
+  await eventually('JSON logs', () => /"msg":"manager started"/.test(json.output()) && /"controller":"machinedeployment","workers":1,"msg":"starting workers"/.test(json.output()), 60_000);
   json.kill('SIGTERM');
   await json.result;
   const lines = json.output().split(/\r?\n/).filter((l) => l.startsWith('{'));
