@@ -56,9 +56,12 @@ const cond = (conds: Condition[] | undefined, type: string): Condition | undefin
 const ownerName = (o: { metadata: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] } }, kind: string): string | undefined =>
   o.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === kind)?.name;
 
+/** kubectl's short names, so that --show-conditions md works like --show-conditions MachineDeployment. */
+const ALIASES: Record<string, string> = { cl: 'cluster', ma: 'machine', ms: 'machineset', md: 'machinedeployment' };
+
 function wantsConditions(kind: string, opts: TreeOptions): boolean {
-  const s = opts.showConditions ?? [];
-  return s.some((k) => k.toLowerCase() === 'all' || k.toLowerCase() === kind.toLowerCase());
+  const s = (opts.showConditions ?? []).map((k) => k.toLowerCase()).map((k) => ALIASES[k] ?? k.replace(/s$/, ''));
+  return s.some((k) => k === 'all' || k === kind.toLowerCase());
 }
 
 /** An object's row, with its other conditions as children when asked. */
