@@ -81,7 +81,14 @@ export async function describeCluster(name: string, opts: DescribeOptions, out: 
           out.write(`cluster "${name}" in namespace "${opts.namespace}" is gone (deleted)\n`);
           return;
         }
-        throw err;
+        if (err instanceof CliError || previous === '') throw err;
+        // The API server went away mid-watch (`make run` restarted, say): keep trying, saying so once.
+        const note = `cannot reach the API server (${(err as Error).message}); retrying every ${opts.interval}s`;
+        if (out.isTTY) out.write(`\r\u001b[K${note}`);
+        else if (previous !== 'unreachable') out.write(`${note}\n`);
+        previous = previous === '' ? '' : 'unreachable';
+        await sleep(opts.interval * 1000, signal);
+        continue;
       }
       if (out.isTTY) {
         out.write(`\u001b[H\u001b[2J${text}\nEvery ${opts.interval}s, ${new Date().toISOString().slice(11, 19)} UTC; Ctrl-C to stop\n`);

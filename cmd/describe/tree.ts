@@ -56,9 +56,12 @@ const cond = (conds: Condition[] | undefined, type: string): Condition | undefin
 const ownerName = (o: { metadata: { ownerReferences?: { kind: string; name: string; controller?: boolean }[] } }, kind: string): string | undefined =>
   o.metadata.ownerReferences?.find((r) => r.controller === true && r.kind === kind)?.name;
 
+/** kubectl's short names, so that --show-conditions md works like --show-conditions MachineDeployment. */
+const ALIASES: Record<string, string> = { cl: 'cluster', ma: 'machine', ms: 'machineset', md: 'machinedeployment' };
+
 function wantsConditions(kind: string, opts: TreeOptions): boolean {
-  const s = opts.showConditions ?? [];
-  return s.some((k) => k.toLowerCase() === 'all' || k.toLowerCase() === kind.toLowerCase());
+  const s = (opts.showConditions ?? []).map((k) => k.toLowerCase()).map((k) => ALIASES[k] ?? k.replace(/s$/, ''));
+  return s.some((k) => k === 'all' || k === kind.toLowerCase());
 }
 
 /** An object's row, with its other conditions as children when asked. */
@@ -129,7 +132,9 @@ export function buildTree(input: TreeInput, opts: TreeOptions = {}): TreeNode {
   const workers: TreeNode[] = [];
   const setOf = (m: Machine): string | undefined => ownerName(m, 'MachineSet');
   for (const md of mds) {
-    const mdSets = sets.filter((s) => ownerName(s, 'MachineDeployment') === nameOf(md));
+    // An old revision scaled to zero with no Machines left says nothing here (`clusterd rollout history` lists it).
+    const mdSets = sets.filter((s) => ownerName(s, 'MachineDeployment') === nameOf(md))
+      .filter((s) => (s.spec.replicas ?? 1) > 0 || (s.status?.replicas ?? 0) > 0 || machines.some((m) => setOf(m) === nameOf(s)));
     const setRows = mdSets.map((s) => objectNode('MachineSet', labelOf('MachineSet', s), cond(s.status?.conditions, 'Ready'), s.status?.conditions, opts,
       machineRows(machines.filter((m) => setOf(m) === nameOf(s)), opts)));
     const st = md.status;

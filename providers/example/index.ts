@@ -106,7 +106,7 @@ export const createExampleProvider: ProviderFactory & { providerName: string } =
         .map((i) => ({ ...view(i), machineName: i.machineName, machineNamespace: i.machineNamespace }));
     },
   };
-  ctx.logger.info({ provider: 'example' }, 'example provider ready');
+  ctx.logger.info('example provider ready');
   return provider;
 };
 createExampleProvider.providerName = 'example';

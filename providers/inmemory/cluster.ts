@@ -191,7 +191,7 @@ export class SimCluster implements PodHost {
       }
       slot.cm = cm;
       cm.start();
-      this.logger.info({ cluster: this.record.name, leader: leader.machine }, 'kube-controller-manager leader');
+      this.logger.info({ leader: leader.machine }, 'kube-controller-manager leader');
     }, () => {
       // Its API server is not answering yet: try again shortly, as a restarting container would.
       if (this.activeKcm !== slot) return;

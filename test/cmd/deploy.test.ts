@@ -14,6 +14,7 @@ import yaml from 'js-yaml';
 import { startApiServer, type RunningApiServer } from '../../apiserver/index.js';
 import { repoRoot } from '../../lib/paths.js';
 import type { KubeObject } from '../../runtime/types.js';
+import { startProbeServer } from '../../runtime/server.js';
 import { dryRunApplyDeploy, renderDeploy } from '../support/deploy-manifests.js';
 
 type Obj = KubeObject & { spec?: Record<string, unknown>; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
@@ -87,4 +88,32 @@ test('kubectl apply --dry-run=server -k deploy/ succeeds against the embedded AP
   // A dry run writes nothing: the CRD and the Deployment are still absent (an in-process server: async kubectl only).
   const { stdout } = await promisify(execFile)('kubectl', ['get', 'crd,deployments', '-A', '-o', 'name'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
   assert.doesNotMatch(stdout, /clusterd/);
+});
+
+test('the Deployment\'s readiness path: a standby (not the leader) is ready with ?exclude=leader-election, not without', async () => {
+  const readyz = new Map<string, () => string | undefined>([['informers', () => undefined], ['leader-election', () => 'not the leader']]);
+  const { app, address } = await startProbeServer({ host: '127.0.0.1', port: 0 }, new Map(), readyz);
+  try {
+    const get = async (path: string): Promise<[number, string]> => {
+      const r = await fetch(`http://127.0.0.1:${address.port}${path}`);
+      return [r.status, await r.text()];
+    };
+    assert.deepEqual(await get('/readyz'), [500, '[+]informers ok\n[-]leader-election failed: not the leader\ncheck failed\n']);
+    assert.deepEqual(await get('/readyz?exclude=leader-election'), [200, 'ok']);
+    readyz.set('informers', () => 'caches not synced');
+    assert.equal((await get('/readyz?exclude=leader-election'))[0], 500, 'excluding one check keeps the others');
+  } finally {
+    await app.close();
+  }
+});
+
+test('the image: multi-stage, production dependencies only, runs as a non-root user', () => {
+  const dockerfile = readFileSync(join(repoRoot(), 'deploy', 'Dockerfile'), 'utf8');
+  assert.equal(dockerfile.match(/^FROM /gm)?.length, 2, 'a build stage and a runtime stage');
+  assert.match(dockerfile, /npm prune --omit=dev/);
+  assert.match(dockerfile, /COPY --from=build \/app\/node_modules node_modules/);
+  const user = /^USER (\d+)/m.exec(dockerfile);
+  assert.ok(user && Number(user[1]) > 0, 'USER is a non-root uid');
+  // The Deployment's runAsUser is the image's user.
+  assert.match(readFileSync(join(repoRoot(), 'deploy', 'deployment.yaml'), 'utf8'), new RegExp(`runAsUser: ${user![1]}`));
 });

@@ -22,6 +22,10 @@ test('describe: --no-grouping lists every Machine; --show-conditions Machine lis
   const out = formatDescribe(demoTree(), { colour: false, now: NOW, showConditions: ['machine'] });
   assertGolden('describe-show-conditions-machine.txt', out);
   assert.match(out, /Machine\/demo-control-plane-aaaaa[\s\S]*BootstrapReady[\s\S]*InfrastructureReady/);
+  // Short names and plurals name the same kinds.
+  assert.equal(formatDescribe(demoTree(), { colour: false, now: NOW, showConditions: ['ma'] }), out);
+  assert.equal(formatDescribe(demoTree(), { colour: false, now: NOW, showConditions: ['Machines'] }), out);
+  assert.match(formatDescribe(demoTree(), { colour: false, now: NOW, showConditions: ['md'] }), /MachineDeployment\/demo-workers.*\n.*├─Progressing/);
   assertGolden('describe-show-conditions-all.txt', formatDescribe(demoTree(), { colour: false, now: NOW, showConditions: ['all'] }));
 });
 

@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { ensureDead, freePort, spawnClusterd, type Daemon } from '../support/clusterd-process.js';
 import { eventually } from '../support/eventually.js';
 import { startCli, stripAnsi } from '../support/cli-process.js';
+import { duplicateKeys } from '../support/json-keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clusterd-run-'));
 const daemons: Daemon[] = [];
@@ -71,7 +72,8 @@ test('logs: readable lines on a terminal, JSON with --log-format json or when pi
   const port = await freePort();
   const args = ['run', '--data-dir', join(dir, 'c'), '--apiserver-port', String(port), '--metrics-bind-address', '0', '--health-probe-bind-address', '0'];
   const pretty = startCli(args, { tty: true });
-  await eventually('pretty logs', () => /manager started/.test(pretty.output()) && /starting workers/.test(pretty.output()), 60_000);
+  // The four controllers start in turn: wait for the last one.
+  await eventually('pretty logs', () => /manager started/.test(pretty.output()) && /machinedeployment +starting workers/.test(stripAnsi(pretty.output())), 60_000);
   pretty.kill('SIGTERM');
   await pretty.result;
   const screen = stripAnsi(pretty.output());
@@ -81,7 +83,7 @@ test('logs: readable lines on a terminal, JSON with --log-format json or when pi
   assert.match(pretty.output(), /\u001b\[32mINFO/, 'levels in colour on a terminal'); // eslint-disable-line no-control-regex
 
   const json = startCli([...args, '--log-format', 'json'], { tty: true });
-  await eventually('JSON logs', () => /"msg":"manager started"/.test(json.output()) && /"msg":"starting workers"/.test(json.output()), 60_000);
+  await eventually('JSON logs', () => /"msg":"manager started"/.test(json.output()) && /"controller":"machinedeployment","workers":1,"msg":"starting workers"/.test(json.output()), 60_000);
   json.kill('SIGTERM');
   await json.result;
   const lines = json.output().split(/\r?\n/).filter((l) => l.startsWith('{'));
@@ -92,29 +94,6 @@ test('logs: readable lines on a terminal, JSON with --log-format json or when pi
     assert.deepEqual(duplicateKeys(l), [], `a key twice in: ${l}`);
   }
 });
-
-/** Top-level keys that appear more than once in one JSON object text (JSON.parse silently keeps the last). */
-export function duplicateKeys(text: string): string[] {
-  const seen = new Set<string>();
-  const dups: string[] = [];
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '{' || ch === '[') depth++;
-    else if (ch === '}' || ch === ']') depth--;
-    else if (ch === '"') {
-      let j = i + 1;
-      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      const s = text.slice(i + 1, j);
-      if (depth === 1 && text[j + 1] === ':') {
-        if (seen.has(s)) dups.push(s);
-        seen.add(s);
-      }
-      i = j;
-    }
-  }
-  return dups;
-}
 
 test('duplicateKeys finds a repeated key and only at the top level', () => {
   assert.deepEqual(duplicateKeys('{"informer":"a","x":{"informer":"b"},"informer":"c"}'), ['informer']);
