@@ -139,6 +139,7 @@ function initData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments
     uploadCerts: bool(p, 'upload-certs'),
     certificateTokenTTLSeconds: ttl ? certificateTokenTTL(ttl) : C.DEFAULT_CERT_TOKEN_TTL_SECONDS,
     ...(cfg.certificateKey ? { certificateKey: cfg.certificateKey } : {}),
+    host,
   };
 }
 
@@ -166,6 +167,7 @@ function joinData(fs: HostFS, out: Printer, p: ParsedArgs, docs: ConfigDocuments
   return {
     fs, out, cfg, dryRun: bool(p, 'dry-run'),
     ignorePreflightErrors: new Set([...cfg.nodeRegistration.ignorePreflightErrors, ...list(p, 'ignore-preflight-errors')].map((s) => s.toLowerCase())),
+    host,
   };
 }
 

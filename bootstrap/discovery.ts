@@ -4,6 +4,7 @@
  * pins the CA's public key, then fetches again over verified TLS and requires the same answer.
  */
 import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
 import { X509Certificate } from 'node:crypto';
 import yaml from 'js-yaml';
 import { caCertHash } from '../lib/pki.js';
@@ -43,6 +44,29 @@ export function httpsGetJSON(url: string, opts: { ca?: string; insecure?: boolea
           body = JSON.parse(text);
         } catch {
           // non-JSON error page: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A plain-HTTP GET of a JSON document (etcd's /health on its metrics listener). */
+export function httpGetJSON(url: string, timeoutMs = 10_000): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'GET', headers: { Accept: 'application/json' }, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON: keep the text
         }
         resolve({ status: res.statusCode ?? 0, body });
       });

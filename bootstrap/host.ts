@@ -9,6 +9,17 @@ export interface HostFacts {
   hostname: string;
   /** The address kubeadm would pick from the default route's interface. */
   defaultAddress: string;
+  /**
+   * Where this machine's 127.0.0.1 is. A real host: 127.0.0.1. A simulated machine shares its process's loopback with
+   * every other, so the components it runs bound to "127.0.0.1" (controller-manager, scheduler, etcd metrics) listen on
+   * its own address instead, and the agent's health checks and port checks go there.
+   */
+  loopback?: string;
+}
+
+/** addr, with 127.0.0.1 read as this host's loopback. */
+export function onHost(host: HostFacts | undefined, addr: string): string {
+  return addr === '127.0.0.1' && host?.loopback ? host.loopback : addr;
 }
 
 /** The first non-loopback IPv4 address, as kubeadm picks the default route's interface address. */

@@ -95,6 +95,10 @@ export function kubeadmCertsRBAC(): KubeObject[] {
 }
 
 /** clusterd's record of the stacked etcd members, read by joining control planes (kubeadm asks etcd itself). */
-export function etcdMembersConfigMap(initialCluster: string): KubeObject {
-  return { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: C.ETCD_MEMBERS_CONFIGMAP, namespace: 'kube-system' }, data: { members: initialCluster } };
+export function etcdMembersConfigMap(initialCluster: string, learners = ''): KubeObject {
+  // members: voting members, learners: added but not yet promoted (EtcdLearnerMode), both as name=peerURL lists
+  return {
+    kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: C.ETCD_MEMBERS_CONFIGMAP, namespace: 'kube-system' },
+    data: { members: initialCluster, ...(learners ? { learners } : {}) },
+  };
 }

@@ -5,7 +5,7 @@ import type { InitConfiguration } from '../config/types.js';
 import type { HostFS, Printer } from '../context.js';
 import { type Phase, Workflow } from '../workflow.js';
 import { certDefinitions, isExternalCA, runCertPhase, runSAPhase } from '../certs.js';
-import { controlPlaneURL, kubeconfigDefinitions, localURL, runKubeconfigPhase } from '../kubeconfigs.js';
+import { controlPlaneURL, kubeconfigDefinitions, runKubeconfigPhase } from '../kubeconfigs.js';
 import {
   apiServerManifest, CONTROL_PLANE_COMPONENTS, controllerManagerManifest, etcdManifest, manifestYaml,
   schedulerManifest, type ManifestInput, type PodManifest,
@@ -22,7 +22,11 @@ import { encryptCerts, newCertificateKey, SHARED_CERT_FILES } from '../copycerts
 import { clusterConfigurationDocument } from '../config/serialize.js';
 import { formatDuration } from '../config/schema.js';
 import { caCertHash } from '../../lib/pki.js';
-import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, waitForAPIServer, writeKubeletFiles, type PreflightResult } from './shared.js';
+import {
+  checkManifestsDir, checkNodeName, checkTargetVersion, controlPlaneHealthChecks, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight,
+  waitForControlPlaneComponents, writeKubeletFiles, type PreflightResult,
+} from './shared.js';
+import { onHost, type HostFacts } from '../host.js';
 
 export interface InitData {
   fs: HostFS;
@@ -37,6 +41,8 @@ export interface InitData {
   certificateKey?: string;
   /** Lazily created from admin.conf once its ClusterRoleBinding exists; a DryRunWriter in dry-run. */
   clientCache?: ClusterClient;
+  /** The machine it runs on (its loopback, for the components bound to 127.0.0.1). */
+  host?: HostFacts;
 }
 
 /**
@@ -109,7 +115,7 @@ async function preflight(d: InitData): Promise<void> {
   results.push(...checkTargetVersion(version, manifests));
   const ports = [d.cfg.localAPIEndpoint.bindPort, C.KUBE_CONTROLLER_MANAGER_PORT, C.KUBE_SCHEDULER_PORT, C.KUBELET_PORT, ...(d.cfg.cluster.etcd.local ? [C.ETCD_CLIENT_PORT, C.ETCD_PEER_PORT] : [])];
   for (const p of ports) {
-    const host = p === d.cfg.localAPIEndpoint.bindPort || p >= C.ETCD_CLIENT_PORT && p <= C.ETCD_PEER_PORT ? d.cfg.localAPIEndpoint.advertiseAddress : '127.0.0.1';
+    const host = p === d.cfg.localAPIEndpoint.bindPort || p >= C.ETCD_CLIENT_PORT && p <= C.ETCD_PEER_PORT ? d.cfg.localAPIEndpoint.advertiseAddress : onHost(d.host, '127.0.0.1');
     if (!(await portFree(host, p))) results.push({ name: `Port-${p}`, message: `Port ${p} is in use` });
   }
   reportPreflight(d.out, results, d.ignorePreflightErrors);
@@ -328,8 +334,12 @@ export function initWorkflow(): Workflow<InitData> {
     {
       name: 'wait-control-plane', short: 'Wait for the control plane to start',
       run: async (d) => {
-        if (d.dryRun) return d.out.phase('dryrun', 'Would wait for the API server to be healthy');
-        await waitForAPIServer(d.out, localURL(d.cfg.localAPIEndpoint), d.fs.read(`${d.cfg.cluster.certificatesDir}/ca.crt`), d.cfg.timeouts.controlPlaneComponentHealthCheck);
+        if (d.dryRun) return d.out.phase('dryrun', 'Would wait for the control plane components to be healthy');
+        d.out.phase('wait-control-plane', `Waiting for the kubelet to boot up the control plane as static Pods from directory "${C.MANIFESTS_DIR}"`);
+        const mi = manifestInput(d);
+        const checks = controlPlaneHealthChecks([apiServerManifest(mi), controllerManagerManifest(mi), schedulerManifest(mi)], d.cfg.localAPIEndpoint,
+          d.fs.read(`${d.cfg.cluster.certificatesDir}/ca.crt`), d.host);
+        await waitForControlPlaneComponents(d.out, checks, d.cfg.timeouts.controlPlaneComponentHealthCheck);
       },
     },
     {

@@ -12,9 +12,18 @@ import { checkConfigAPIVersion, clusterConfiguration } from '../config/load.js';
 import { CertificateKeyMismatchError, decryptCerts, SHARED_CERT_FILES, secretKeyForFile } from '../copycerts.js';
 import { certDefinitions, runCertPhase, runSAPhase } from '../certs.js';
 import { kubeconfigDefinitions, localURL, runKubeconfigPhase } from '../kubeconfigs.js';
-import { apiServerManifest, controllerManagerManifest, etcdManifest, etcdPeerURL, membersFromInitialCluster, schedulerManifest, type ManifestInput, type PodManifest } from '../manifests.js';
+import {
+  apiServerManifest, componentCommand, controllerManagerManifest, etcdManifest, etcdPeerURL, membersFromInitialCluster, schedulerManifest,
+  type ManifestInput, type PodManifest,
+} from '../manifests.js';
+import { joinHostPort } from '../netutil.js';
+import { onHost, type HostFacts } from '../host.js';
+import { httpGetJSON } from '../discovery.js';
 import { etcdMembersConfigMap } from '../api/objects.js';
-import { checkManifestsDir, checkNodeName, checkTargetVersion, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight, waitForAPIServer, writeKubeletFiles, type PreflightResult } from './shared.js';
+import {
+  checkManifestsDir, checkNodeName, checkTargetVersion, controlPlaneHealthChecks, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight,
+  waitForAPIServer, waitForControlPlaneComponents, writeKubeletFiles, type PreflightResult,
+} from './shared.js';
 import { writeManifest } from './init.js';
 
 export interface JoinData {
@@ -26,6 +35,8 @@ export interface JoinData {
   info?: ClusterInfo & { token?: string };
   cluster?: ClusterConfiguration;
   kubeletConfigYaml?: string;
+  /** The machine it runs on (its loopback, for the components bound to 127.0.0.1). */
+  host?: HostFacts;
 }
 
 const isControlPlane = (d: JoinData): boolean => d.cfg.controlPlane !== undefined;
@@ -209,9 +220,10 @@ async function kubeletStart(d: JoinData): Promise<void> {
 }
 
 /**
- * Adds this node to the stacked etcd cluster. With no etcd to ask, the membership lives in clusterd's
- * kube-system/clusterd-etcd-members ConfigMap: read it, write the manifest with every member and
- * --initial-cluster-state=existing, then record this member (compare-and-swap on resourceVersion).
+ * Adds this node to the stacked etcd cluster as kubeadm does since EtcdLearnerMode (GA in 1.32): as a learner first
+ * (it takes no part in quorum while it replicates the log), then, once its etcd reports healthy, promoted to a voting
+ * member. With no etcd API to call, the membership lives in clusterd's kube-system/clusterd-etcd-members ConfigMap
+ * (`members` voting, `learners` not yet): both steps are compare-and-swap updates on its resourceVersion.
  */
 async function joinEtcd(d: JoinData): Promise<void> {
   const cfg = await clusterConfig(d);
@@ -222,21 +234,37 @@ async function joinEtcd(d: JoinData): Promise<void> {
   const mi = await manifestInput(d);
   const self = { name: d.cfg.nodeRegistration.name, peerURL: etcdPeerURL(cpEndpoint(d).advertiseAddress) };
   const client = adminClient(d);
+  let manifest: PodManifest | undefined;
+  await updateEtcdMembers(client, (members, learners) => {
+    if (members.length === 0) throw new Error(`etcd: no existing etcd members are recorded in kube-system/${C.ETCD_MEMBERS_CONFIGMAP}; was the first control plane initialised by clusterd with local etcd?`);
+    d.out.phase('etcd', `Adding etcd member as learner: ${self.peerURL} (existing members: ${members.map((m) => m.name).join(', ')})`);
+    const others = learners.filter((m) => m.name !== self.name);
+    manifest = etcdManifest(mi, [...members.filter((m) => m.name !== self.name), ...others]);
+    return { members: members.filter((m) => m.name !== self.name), learners: [...others, self] };
+  });
+  writeManifest(d.fs, d.out, 'etcd', manifest!);
+  await promoteLearner(d, client, self.name, manifest!);
+}
+
+type Member = { name: string; peerURL: string };
+
+/** A compare-and-swap update of the membership record, retried on conflicts. */
+async function updateEtcdMembers(client: ClusterClient, change: (members: Member[], learners: Member[]) => { members: Member[]; learners: Member[] }): Promise<void> {
+  const list = (ms: Member[]): string => ms.map((m) => `${m.name}=${m.peerURL}`).join(',');
   for (let attempt = 0; ; attempt++) {
-    let members: { name: string; peerURL: string }[] = [];
+    let members: Member[] = [];
+    let learners: Member[] = [];
     let resourceVersion: string | undefined;
     try {
       const cm = await client.core.readNamespacedConfigMap({ name: C.ETCD_MEMBERS_CONFIGMAP, namespace: 'kube-system' });
       members = membersFromInitialCluster(cm.data?.members ?? '');
+      learners = membersFromInitialCluster(cm.data?.learners ?? '');
       resourceVersion = cm.metadata?.resourceVersion;
     } catch (err) {
       if (!isNotFound(err)) throw describeApiError(err, 'etcd: reading the etcd member list');
     }
-    if (members.length === 0) throw new Error(`etcd: no existing etcd members are recorded in kube-system/${C.ETCD_MEMBERS_CONFIGMAP}; was the first control plane initialised by clusterd with local etcd?`);
-    d.out.phase('etcd', `Announced new etcd member joining to the existing etcd cluster (${members.map((m) => m.name).join(', ')})`);
-    const manifest = etcdManifest(mi, members);
-    const all = [...members.filter((m) => m.name !== self.name), self];
-    const body = etcdMembersConfigMap(all.map((m) => `${m.name}=${m.peerURL}`).join(','));
+    const next = change(members, learners);
+    const body = etcdMembersConfigMap(list(next.members), list(next.learners));
     try {
       if (resourceVersion) {
         body.metadata = { ...body.metadata, resourceVersion };
@@ -244,13 +272,44 @@ async function joinEtcd(d: JoinData): Promise<void> {
       } else {
         await client.core.createNamespacedConfigMap({ namespace: 'kube-system', body });
       }
+      return;
     } catch (err) {
       if (isConflict(err) && attempt < 10) continue;
-      throw describeApiError(err, 'etcd: recording the new etcd member');
+      throw describeApiError(err, 'etcd: recording the etcd membership');
     }
-    writeManifest(d.fs, d.out, 'etcd', manifest);
-    return;
   }
+}
+
+/**
+ * Waits until the new member reports healthy on its metrics listener (the endpoint its own probes use: a learner that
+ * has caught up with the leader), then records it as a voting member.
+ */
+async function promoteLearner(d: JoinData, client: ClusterClient, name: string, manifest: PodManifest): Promise<void> {
+  const metrics = componentCommand(manifest).find((a) => a.startsWith('--listen-metrics-urls='))?.slice('--listen-metrics-urls='.length).split(',')[0]
+    ?? `http://127.0.0.1:${C.ETCD_METRICS_PORT}`;
+  const u = new URL(metrics);
+  const url = `${u.protocol}//${joinHostPort(onHost(d.host, u.hostname.replace(/^\[|\]$/g, '')), Number(u.port || C.ETCD_METRICS_PORT))}/health?exclude=NOSPACE&serializable=true`;
+  d.out.phase('etcd', `Waiting for the new etcd member to catch up with the leader (${url})`);
+  const deadline = Date.now() + d.cfg.timeouts.controlPlaneComponentHealthCheck;
+  let last = '';
+  for (;;) {
+    try {
+      const res = await httpGetJSON(url, 5000);
+      if (res.status === 200 && (res.body as { health?: string }).health === 'true') break;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`etcd: the learner ${name} did not catch up within ${Math.round(d.cfg.timeouts.controlPlaneComponentHealthCheck / 1000)}s (${url}: ${last}); it stays a learner`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  d.out.phase('etcd', `Promoting the learner ${name} to a voting member`);
+  await updateEtcdMembers(client, (members, learners) => {
+    const me = learners.find((m) => m.name === name) ?? members.find((m) => m.name === name);
+    if (!me) throw new Error(`etcd: the learner ${name} is no longer in the membership record`);
+    return { members: [...members.filter((m) => m.name !== name), me], learners: learners.filter((m) => m.name !== name) };
+  });
+  d.out.phase('etcd', 'The learner was promoted as a voting member');
 }
 
 export function joinWorkflow(): Workflow<JoinData> {
@@ -287,6 +346,16 @@ export function joinWorkflow(): Workflow<JoinData> {
       name: 'control-plane-join', short: 'Join a machine as a control plane instance',
       phases: [
         { name: 'etcd', short: 'Add a new local etcd member', run: cpOnly(async (d) => (d.dryRun ? d.out.phase('dryrun', 'Would add a local etcd member') : joinEtcd(d))) },
+        {
+          name: 'wait-control-plane', short: 'Wait for the new control plane instance to start',
+          run: cpOnly(async (d) => {
+            if (d.dryRun) return d.out.phase('dryrun', 'Would wait for the control plane components to be healthy');
+            const mi = await manifestInput(d);
+            const checks = controlPlaneHealthChecks([apiServerManifest(mi), controllerManagerManifest(mi), schedulerManifest(mi)], cpEndpoint(d),
+              (await discover(d)).caPem, d.host);
+            await waitForControlPlaneComponents(d.out, checks, d.cfg.timeouts.controlPlaneComponentHealthCheck);
+          }),
+        },
         {
           name: 'mark-control-plane', short: 'Mark a node as a control-plane',
           run: cpOnly(async (d) => d.dryRun ? d.out.phase('dryrun', 'Would label and taint the Node') : markControlPlane(adminClient(d), d.out, d.cfg.nodeRegistration.name, d.cfg.nodeRegistration.taints, d.cfg.timeouts.kubernetesAPICall)),

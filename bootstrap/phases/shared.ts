@@ -6,7 +6,9 @@ import * as C from '../constants.js';
 import type { ClusterConfiguration, NodeRegistration, Taint } from '../config/types.js';
 import type { HostFS, Printer } from '../context.js';
 import { type ClusterClient, describeApiError, isConflict, isNotFound } from '../api/client.js';
-import { nthAddress } from '../netutil.js';
+import { joinHostPort, nthAddress } from '../netutil.js';
+import { onHost, type HostFacts } from '../host.js';
+import { formatDuration } from '../config/schema.js';
 import { httpsGetJSON } from '../discovery.js';
 import { type Component, isSupportedVersion, SUPPORTED_MINORS, unknownFlags } from '../flags.js';
 import { componentCommand, flagNames, type PodManifest } from '../manifests.js';
@@ -134,6 +136,60 @@ export async function waitForAPIServer(out: Printer, url: string, caPem: string,
     if (Date.now() > deadline) throw new Error(`wait-control-plane: the API server at ${url} did not become healthy within ${Math.round(timeoutMs / 1000)}s: ${last}`);
     await sleep(500);
   }
+}
+
+interface ComponentCheck {
+  name: string;
+  url: string;
+  /** kube-apiserver is checked with the cluster CA; the others serve self-signed certificates (kubeadm skips verify). */
+  ca?: string;
+}
+
+/** kubeadm's getControlPlaneComponents: where each component's health endpoint is, from its static Pod's flags. */
+export function controlPlaneHealthChecks(manifests: PodManifest[], apiServer: { advertiseAddress: string; bindPort: number }, caPem: string, host?: HostFacts): ComponentCheck[] {
+  const flag = (m: PodManifest | undefined, name: string): string | undefined =>
+    m ? componentCommand(m).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) : undefined;
+  const byName = (n: string): PodManifest | undefined => manifests.find((m) => m.metadata.name === n);
+  const api = byName('kube-apiserver');
+  const url = (addr: string, port: string, path: string): string => `https://${joinHostPort(addr, Number(port))}/${path}`;
+  const kcm = byName('kube-controller-manager');
+  const sched = byName('kube-scheduler');
+  return [
+    { name: 'kube-apiserver', url: url(flag(api, 'advertise-address') ?? apiServer.advertiseAddress, flag(api, 'secure-port') ?? String(apiServer.bindPort), 'livez'), ca: caPem },
+    // the API server at its advertise address; the others where they bind, 127.0.0.1 being this host's loopback
+    { name: 'kube-controller-manager', url: url(onHost(host, flag(kcm, 'bind-address') ?? '127.0.0.1'), flag(kcm, 'secure-port') ?? String(C.KUBE_CONTROLLER_MANAGER_PORT), 'healthz') },
+    { name: 'kube-scheduler', url: url(onHost(host, flag(sched, 'bind-address') ?? '127.0.0.1'), flag(sched, 'secure-port') ?? String(C.KUBE_SCHEDULER_PORT), 'livez') },
+  ];
+}
+
+/**
+ * kubeadm's WaitForAllControlPlaneComponents (GA in 1.34): init and a control-plane join wait for every component's
+ * health endpoint, not only the API server's, and fail naming the ones that never became healthy.
+ */
+export async function waitForControlPlaneComponents(out: Printer, checks: ComponentCheck[], timeoutMs: number): Promise<void> {
+  out.phase('control-plane-check', `Waiting for healthy control plane components. This can take up to ${formatDuration(timeoutMs)}`);
+  const started = Date.now();
+  const results = await Promise.all(checks.map(async (c) => {
+    out.phase('control-plane-check', `Checking ${c.name} at ${c.url}`);
+    let last = '';
+    for (;;) {
+      try {
+        const res = await httpsGetJSON(c.url, { ...(c.ca ? { ca: c.ca } : { insecure: true }), timeoutMs: 5000 });
+        // 401/403 still prove a live, correctly-certified server when anonymous access is off
+        if (res.status === 200 || (c.ca && (res.status === 401 || res.status === 403))) {
+          out.phase('control-plane-check', `${c.name} is healthy after ${((Date.now() - started) / 1000).toFixed(3)}s`);
+          return undefined;
+        }
+        last = `HTTP ${res.status}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      if (Date.now() - started > timeoutMs) return `${c.name} check failed at ${c.url}: ${last}`;
+      await sleep(500);
+    }
+  }));
+  const failed = results.filter((r): r is string => r !== undefined);
+  if (failed.length > 0) throw new Error(`wait-control-plane: the control plane did not become healthy within ${formatDuration(timeoutMs)}: ${failed.join('; ')}`);
 }
 
 /**

@@ -109,14 +109,14 @@ function decode(f: WriteFile): Buffer {
 export type AgentRunner = (
   args: string[],
   io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
-  host?: { hostname: string; defaultAddress: string },
+  host?: { hostname: string; defaultAddress: string; loopback?: string },
 ) => Promise<number>;
 
 export interface RunOptions {
   root: string;
   runAgent: AgentRunner;
   /** The simulated machine's hostname and address, which kubeadm would read from the host it runs on. */
-  host?: { hostname: string; defaultAddress: string };
+  host?: { hostname: string; defaultAddress: string; loopback?: string };
 }
 
 export interface RunResult {

@@ -14,6 +14,7 @@ import { openStorage, startApiServer, type ApiServerHandle, type Storage } from 
 import { ControllerManager } from './controller-manager.js';
 import { KubeClient } from './kubeclient.js';
 import { LoadBalancer } from './lb.js';
+import { startHealthServer, type HealthOptions, type HealthServer } from './healthz.js';
 import type { SimMachine } from './machine.js';
 import type { PodHost } from './kubelet.js';
 import { imageVersion, readFlagFile, type StaticPod } from './staticpods.js';
@@ -46,10 +47,14 @@ export class SimCluster implements PodHost {
   private activeKcm?: { machine: string; cm?: ControllerManager };
   private kcmRetry?: NodeJS.Timeout;
   private closed = false;
-  /** Simulated etcd membership: member name → peer URL, from each etcd static Pod's flags. */
+  /** Simulated etcd members running: member name → peer URL, from each etcd static Pod's flags. */
   readonly etcdMembers = new Map<string, string>();
+  /** How long a joining etcd member takes to catch up with the leader before it reports healthy (and may be promoted). */
+  static etcdCatchUpMs = 300;
   /** Components each machine runs, for `kubectl`-less inspection in tests and the bench. */
   readonly pods = new Map<string, Set<string>>();
+  /** The health endpoints of each machine's controller-manager and scheduler, by `machine/component`. */
+  private readonly healthServers = new Map<string, HealthServer>();
 
   constructor(readonly dir: string, readonly record: ClusterRecord, private readonly logger: Logger) {}
 
@@ -82,8 +87,20 @@ export class SimCluster implements PodHost {
   async startPod(machine: string, root: string, pod: StaticPod): Promise<void> {
     switch (pod.component) {
       case 'kube-apiserver': await this.startApiServer(machine, root, pod); break;
-      case 'kube-controller-manager': this.addKcmCandidate(machine, root, pod); break;
-      case 'etcd': this.etcdMembers.set(machine, pod.flags.get('initial-advertise-peer-urls') ?? pod.flags.get('listen-peer-urls') ?? ''); break;
+      case 'kube-controller-manager':
+        this.addKcmCandidate(machine, root, pod);
+        await this.startHealth(machine, pod, 10257);
+        break;
+      case 'kube-scheduler': await this.startHealth(machine, pod, 10259); break;
+      case 'etcd': {
+        this.etcdMembers.set(machine, pod.flags.get('initial-advertise-peer-urls') ?? pod.flags.get('listen-peer-urls') ?? '');
+        // its /health on --listen-metrics-urls: a member joining an existing cluster replicates the log first
+        const joining = pod.flags.get('initial-cluster-state') === 'existing';
+        const ready = Date.now() + (joining ? SimCluster.etcdCatchUpMs : 0);
+        const metrics = new URL((pod.flags.get('listen-metrics-urls') ?? 'http://127.0.0.1:2381').split(',')[0]!);
+        await this.startHealth(machine, pod, Number(metrics.port || 2381), { scheme: 'http', healthy: () => Date.now() >= ready }, metrics.hostname);
+        break;
+      }
       default: break; // kube-scheduler and others: nothing to schedule in a simulated cluster
     }
     const set = this.pods.get(machine) ?? new Set<string>();
@@ -103,10 +120,52 @@ export class SimCluster implements PodHost {
         }
         break;
       }
-      case 'kube-controller-manager': this.removeKcmCandidate(machine); break;
-      case 'etcd': this.etcdMembers.delete(machine); break;
+      case 'kube-controller-manager':
+        this.removeKcmCandidate(machine);
+        await this.stopHealth(machine, component);
+        break;
+      case 'kube-scheduler': await this.stopHealth(machine, component); break;
+      case 'etcd':
+        this.etcdMembers.delete(machine);
+        await this.stopHealth(machine, component);
+        break;
       default: break;
     }
+  }
+
+  /**
+   * The simulated etcd's membership as etcd would list it: each recorded member (the agent keeps the record in the
+   * cluster's own store, which is this simulated etcd's data) with whether it is still a learner, and whether its
+   * member process runs.
+   */
+  async etcdMembership(): Promise<{ name: string; peerURL: string; learner: boolean; running: boolean }[]> {
+    const cm = await this.store().get({ resource: '/configmaps', namespace: 'kube-system', name: 'clusterd-etcd-members' });
+    const data = ((cm as { data?: Record<string, string> } | undefined)?.data) ?? {};
+    const parse = (v: string | undefined, learner: boolean) => (v ?? '').split(',').filter(Boolean).map((kv) => {
+      const i = kv.indexOf('=');
+      const name = kv.slice(0, i);
+      return { name, peerURL: kv.slice(i + 1), learner, running: this.etcdMembers.has(name) };
+    });
+    return [...parse(data.members, false), ...parse(data.learners, true)];
+  }
+
+  /** The component's health endpoint at its --bind-address:--secure-port, 127.0.0.1 being the machine's own address. */
+  private async startHealth(machine: string, pod: StaticPod, defaultPort: number, opts: HealthOptions = {}, bindHost?: string): Promise<void> {
+    const address = this.machines.get(machine)?.record.address;
+    if (!address) return;
+    const bind = bindHost ?? pod.flags.get('bind-address') ?? '127.0.0.1';
+    const host = bind === '127.0.0.1' || bind === '0.0.0.0' || bind === 'localhost' ? address : bind;
+    const key = `${machine}/${pod.component}`;
+    await this.stopHealth(machine, pod.component);
+    const port = opts.scheme === 'http' ? defaultPort : Number(pod.flags.get('secure-port') ?? defaultPort);
+    this.healthServers.set(key, await startHealthServer(host, port, opts));
+  }
+
+  private async stopHealth(machine: string, component: string): Promise<void> {
+    const key = `${machine}/${component}`;
+    const h = this.healthServers.get(key);
+    this.healthServers.delete(key);
+    await h?.close();
   }
 
   /**
@@ -217,6 +276,8 @@ export class SimCluster implements PodHost {
     this.activeKcm = undefined;
     await Promise.all([...this.apiServers.values()].map((m) => m.handle.close()));
     this.apiServers.clear();
+    await Promise.all([...this.healthServers.values()].map((h) => h.close()));
+    this.healthServers.clear();
     await this.lb?.close();
     this.lb = undefined;
     this.storage?.close();

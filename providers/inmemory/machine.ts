@@ -156,7 +156,7 @@ export class SimMachine {
     this.save();
     try {
       const cfg = parseUserData(readFileSync(`${this.instanceBase}.user-data`, 'utf8'));
-      const res = await this.deps.bootSlots.run(() => (this.stopped ? Promise.resolve({ ok: false, failed: 'stopped' }) : runCloudInit(cfg, { root: this.root, runAgent: this.deps.runAgent, host: { hostname: r.name, defaultAddress: r.address } })));
+      const res = await this.deps.bootSlots.run(() => (this.stopped ? Promise.resolve({ ok: false, failed: 'stopped' }) : runCloudInit(cfg, { root: this.root, runAgent: this.deps.runAgent, host: { hostname: r.name, defaultAddress: r.address, loopback: r.address } })));
       if (this.stopped) return; // a stopped machine's run ends as the machine does; its next boot runs it again
       if (!res.ok) this.deps.logger.warn({ machine: r.name, failed: res.failed }, 'cloud-init failed; see the machine\'s cloud-init-output.log');
       r.bootstrap = res.ok ? { state: 'Succeeded' } : { state: 'Failed', reason: 'BootstrapFailed', message: `cloud-init failed: ${res.failed ?? 'unknown error'}` };

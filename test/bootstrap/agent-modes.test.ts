@@ -6,7 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { agent, agentFails, initCluster } from './harness.js';
+import { agent, agentFails, initCluster, STAND_IN_PORTS } from './harness.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 
 test('--dry-run prints what it would send, writes nothing under --root and talks to no API server', { timeout: 60_000 }, async (t) => {
@@ -23,7 +23,7 @@ test('--dry-run prints what it would send, writes nothing under --root and talks
   const root = join(base, 'root');
   const out = await agent([
     'init', '--dry-run', '--root', root, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1', '--apiserver-bind-port', String(port),
-    '--control-plane-endpoint', `127.0.0.1:${port}`, '--token', 'abcdef.0123456789abcdef', '--upload-certs', `--ignore-preflight-errors=Port-${port}`,
+    '--control-plane-endpoint', `127.0.0.1:${port}`, '--token', 'abcdef.0123456789abcdef', '--upload-certs', `--ignore-preflight-errors=Port-${port},${STAND_IN_PORTS}`,
   ]);
   assert.match(out, /\[dryrun\] Writing files to the temporary directory /);
   assert.match(out, /\[dryrun\] Would perform action CREATE \(or UPDATE\) on Secret kube-system\/bootstrap-token-abcdef/);

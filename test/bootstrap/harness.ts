@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { CertificatesV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startApiServer, type RunningApiServer } from '../../apiserver/index.js';
 import { runAgent } from '../../bootstrap/agent.js';
+import { detectHost, type HostFacts } from '../../bootstrap/host.js';
+import { startHealthServer } from '../../providers/inmemory/healthz.js';
 import { caCertHash, signCsr } from '../../lib/pki.js';
 
 export interface Captured {
@@ -20,18 +22,42 @@ export function capture(): Captured {
   return { io: { stdout: w, stderr: w }, text: () => buf };
 }
 
+/**
+ * This test process's stand-in for a control-plane node's loopback: the kube-controller-manager, kube-scheduler and
+ * etcd (metrics) a node's static Pods would start answer their health checks here (WaitForAllControlPlaneComponents,
+ * a learner's promotion), on an address
+ * of this process's own so that test files running side by side do not collide.
+ */
+export const LOOPBACK = `127.${64 + (process.pid % 64)}.${1 + ((process.pid >> 6) % 250)}.1`;
+let standIns: Promise<unknown> | undefined;
+function componentStandIns(): Promise<unknown> {
+  standIns ??= Promise.all([
+    startHealthServer(LOOPBACK, 10257), startHealthServer(LOOPBACK, 10259), startHealthServer(LOOPBACK, 2381, { scheme: 'http' }),
+  ]).then((servers) => {
+    process.once('beforeExit', () => void Promise.all(servers.map((s) => s.close())));
+    return servers;
+  });
+  return standIns;
+}
+/** The host the agent runs on in these tests: this process's, with LOOPBACK as its loopback. */
+export const agentHost = (): HostFacts => ({ ...detectHost(), loopback: LOOPBACK });
+/** The preflight port checks the stand-ins above would trip (they are up before init's preflight, unlike real Pods). */
+export const STAND_IN_PORTS = 'Port-10257,Port-10259';
+
 /** Runs the agent and returns its output; fails the test on a non-zero exit. */
 export async function agent(args: string[]): Promise<string> {
+  await componentStandIns();
   const c = capture();
-  const code = await runAgent(args, c.io);
+  const code = await runAgent(args, c.io, { host: agentHost() });
   assert.equal(code, 0, `clusterd agent ${args.join(' ')} failed:\n${c.text()}`);
   return c.text();
 }
 
 /** Runs the agent expecting failure; returns its output. */
 export async function agentFails(args: string[]): Promise<string> {
+  await componentStandIns();
   const c = capture();
-  const code = await runAgent(args, c.io);
+  const code = await runAgent(args, c.io, { host: agentHost() });
   assert.equal(code, 1, `clusterd agent ${args.join(' ')} should have failed:\n${c.text()}`);
   return c.text();
 }
@@ -95,7 +121,7 @@ export async function initCluster(extraInitArgs: string[] = []): Promise<InitClu
     await core.createNode({ body: { metadata: { name: 'cp-0' } } });
     const initOutput = await agent([
       'init', '--root', rootA, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1', '--apiserver-bind-port', String(server.port),
-      '--control-plane-endpoint', endpoint, '--token', token, '--upload-certs', `--ignore-preflight-errors=Port-${server.port}`, ...extraInitArgs,
+      '--control-plane-endpoint', endpoint, '--token', token, '--upload-certs', `--ignore-preflight-errors=Port-${server.port},${STAND_IN_PORTS}`, ...extraInitArgs,
     ]);
     const certificateKey = /--certificate-key ([0-9a-f]{64})/.exec(initOutput)?.[1];
     assert.ok(certificateKey, 'init prints a certificate key');

@@ -12,7 +12,7 @@ import { startApiServer } from '../../apiserver/index.js';
 import { runAgent } from '../../bootstrap/agent.js';
 import { caCertHash } from '../../lib/pki.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
-import { approveCsrs, standInMembers } from './harness.js';
+import { agent as harnessAgent, approveCsrs, STAND_IN_PORTS, standInMembers } from './harness.js';
 
 function capture(): { io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }; text(): string } {
   let buf = '';
@@ -21,10 +21,7 @@ function capture(): { io: { stdout: { write(s: string): boolean }; stderr: { wri
 }
 
 async function agent(args: string[]): Promise<string> {
-  const c = capture();
-  const code = await runAgent(args, c.io);
-  assert.equal(code, 0, `clusterd agent ${args.join(' ')} failed:\n${c.text()}`);
-  return c.text();
+  return harnessAgent(args);
 }
 
 test('init, control-plane join and worker join against the embedded API server', { timeout: 120_000 }, async (t) => {
@@ -60,7 +57,7 @@ test('init, control-plane join and worker join against the embedded API server',
   // 2. init into root A
   const initOut = await agent([
     'init', '--root', A, '--node-name', 'cp-0', '--apiserver-advertise-address', '127.0.0.1', '--apiserver-bind-port', String(server.port),
-    '--control-plane-endpoint', endpoint, '--token', token, '--upload-certs', `--ignore-preflight-errors=Port-${server.port}`,
+    '--control-plane-endpoint', endpoint, '--token', token, '--upload-certs', `--ignore-preflight-errors=Port-${server.port},${STAND_IN_PORTS}`,
   ]);
   assert.match(initOut, /\[certs\] Using existing ca certificate authority/);
   assert.match(initOut, /Your Kubernetes control-plane has initialized successfully!/);

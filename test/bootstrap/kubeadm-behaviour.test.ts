@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 import { kubeconfigDefinitions } from '../../bootstrap/kubeconfigs.js';
-import { agent, initCluster } from './harness.js';
+import { runAgent } from '../../bootstrap/agent.js';
+import { agent, agentHost, capture, initCluster, LOOPBACK } from './harness.js';
 
 const subjectOf = (pem: string): string => new X509Certificate(pem).subject.replace(/\n/g, ', ');
 
@@ -46,8 +47,10 @@ test('admin.conf is kubeadm:cluster-admins, bound by the ClusterRoleBinding init
   // A joining control plane gets admin.conf (same group) and no super-admin.conf.
   await c.core.createNode({ body: { metadata: { name: 'cp-1' } } });
   const rootB = join(c.base, 'b');
-  await agent(['join', c.endpoint, '--root', rootB, '--token', c.token, '--discovery-token-ca-cert-hash', c.hash, '--control-plane', '--certificate-key', c.certificateKey,
+  const joined = await agent(['join', c.endpoint, '--root', rootB, '--token', c.token, '--discovery-token-ca-cert-hash', c.hash, '--control-plane', '--certificate-key', c.certificateKey,
     '--node-name', 'cp-1', '--apiserver-advertise-address', '127.0.0.2', '--apiserver-bind-port', c.endpoint.split(':')[1]!]);
+  // WaitForAllControlPlaneComponents on join too
+  assert.match(joined, /\[control-plane-check\] kube-controller-manager is healthy after/);
   assert.equal(subjectOf(parseKubeconfig(conf(rootB, 'admin.conf')).clientCertPem!), 'O=kubeadm:cluster-admins, CN=kubernetes-admin');
   assert.ok(!existsSync(join(rootB, 'etc/kubernetes/super-admin.conf')));
 });
@@ -77,6 +80,64 @@ test('ControlPlaneKubeletLocalMode and NodeLocalCRISocket: a control plane\'s ku
   }
   const node = await c.core.readNode({ name: 'cp-1' });
   assert.equal(node.metadata?.annotations?.['kubeadm.alpha.kubernetes.io/cri-socket'], undefined);
+});
+
+test('WaitForAllControlPlaneComponents: init waits for the controller-manager and scheduler too, and names the ones that never answer', { timeout: 120_000 }, async (t) => {
+  const c = await initCluster();
+  t.after(() => c.close());
+  assert.match(c.initOutput, /\[control-plane-check\] Checking kube-apiserver at https:\/\/127\.0\.0\.1:\d+\/livez/);
+  assert.match(c.initOutput, new RegExp(`\\[control-plane-check\\] Checking kube-controller-manager at https://${LOOPBACK.replaceAll('.', '\\.')}:10257/healthz`));
+  assert.match(c.initOutput, /\[control-plane-check\] kube-scheduler is healthy after/);
+  // the same phase on a host where nothing answers on the loopback: it fails, naming both components
+  const config = join(c.base, 'wait.yaml');
+  writeFileSync(config, `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+nodeRegistration: {name: cp-0}
+localAPIEndpoint: {advertiseAddress: 127.0.0.1, bindPort: ${c.endpoint.split(':')[1]}}
+timeouts: {controlPlaneComponentHealthCheck: 3s}
+`);
+  const out = capture();
+  const code = await runAgent(['init', 'phase', 'wait-control-plane', '--root', c.rootA, '--config', config], out.io, { host: { ...agentHost(), loopback: '127.0.0.9' } });
+  assert.equal(code, 1, out.text());
+  assert.match(out.text(), /the control plane did not become healthy within 3s: kube-controller-manager check failed at https:\/\/127\.0\.0\.9:10257\/healthz: .*; kube-scheduler check failed at https:\/\/127\.0\.0\.9:10259\/livez/);
+  assert.match(out.text(), /kube-apiserver is healthy after/);
+});
+
+test('EtcdLearnerMode: a joining etcd member is recorded as a learner and promoted once its etcd reports healthy; one that never catches up stays a learner', { timeout: 120_000 }, async (t) => {
+  const c = await initCluster();
+  t.after(() => c.close());
+  c.startApprover();
+  const port = c.endpoint.split(':')[1]!;
+  const members = async (): Promise<Record<string, string>> => (await c.core.readNamespacedConfigMap({ name: 'clusterd-etcd-members', namespace: 'kube-system' })).data ?? {};
+  assert.deepEqual(await members(), { members: 'cp-0=https://127.0.0.1:2380' });
+  await c.core.createNode({ body: { metadata: { name: 'cp-1' } } });
+  const out = await agent(['join', c.endpoint, '--root', join(c.base, 'b'), '--token', c.token, '--discovery-token-ca-cert-hash', c.hash, '--control-plane',
+    '--certificate-key', c.certificateKey, '--node-name', 'cp-1', '--apiserver-advertise-address', '127.0.0.2', '--apiserver-bind-port', port]);
+  assert.match(out, /\[etcd\] Adding etcd member as learner: https:\/\/127\.0\.0\.2:2380 \(existing members: cp-0\)[\s\S]*\[etcd\] Waiting for the new etcd member to catch up[\s\S]*\[etcd\] Promoting the learner cp-1 to a voting member\n\[etcd\] The learner was promoted as a voting member/);
+  assert.deepEqual(await members(), { members: 'cp-0=https://127.0.0.1:2380,cp-1=https://127.0.0.2:2380' });
+
+  // cp-2's etcd never reports healthy (nothing answers on its loopback): its etcd phase fails and it stays a learner
+  const config = join(c.base, 'join-cp-2.yaml');
+  writeFileSync(config, `apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+nodeRegistration: {name: cp-2}
+discovery:
+  bootstrapToken: {apiServerEndpoint: "${c.endpoint}", token: ${c.token}, caCertHashes: ["${c.hash}"]}
+controlPlane:
+  localAPIEndpoint: {advertiseAddress: 127.0.0.3, bindPort: ${port}}
+  certificateKey: ${c.certificateKey}
+timeouts: {controlPlaneComponentHealthCheck: 2s}
+`);
+  const rootC = join(c.base, 'c');
+  await agent(['join', 'phase', 'control-plane-prepare', '--root', rootC, '--config', config]);
+  const failed = capture();
+  const code = await runAgent(['join', 'phase', 'control-plane-join/etcd', '--root', rootC, '--config', config], failed.io, { host: { ...agentHost(), loopback: '127.0.0.9' } });
+  assert.equal(code, 1, failed.text());
+  assert.match(failed.text(), /etcd: the learner cp-2 did not catch up within 2s \(http:\/\/127\.0\.0\.9:2381\/health\?exclude=NOSPACE&serializable=true: .*\); it stays a learner/);
+  assert.deepEqual(await members(), { members: 'cp-0=https://127.0.0.1:2380,cp-1=https://127.0.0.2:2380', learners: 'cp-2=https://127.0.0.3:2380' });
+  const etcd = readFileSync(join(rootC, 'etc/kubernetes/manifests/etcd.yaml'), 'utf8');
+  assert.match(etcd, /--initial-cluster=cp-0=https:\/\/127\.0\.0\.1:2380,cp-1=https:\/\/127\.0\.0\.2:2380,cp-2=https:\/\/127\.0\.0\.3:2380/);
+  assert.match(etcd, /--initial-cluster-state=existing/);
 });
 
 test('encryptionAlgorithm and the validity periods shape every key and certificate; all PEM is LF-only', { timeout: 120_000 }, async (t) => {

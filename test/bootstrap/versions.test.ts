@@ -52,15 +52,23 @@ test('each supported minor has a table for every component, and its manifests us
   }
 });
 
-test('the tables are the binaries\' own: flags removed before 1.34 are absent, etcd 3.6+ spells its flags without experimental-', () => {
+test('the tables are the binaries\' own: what each release added and removed, as their --help shows it', () => {
   const has = (v: string, c: Component, f: string): boolean => flagTable(v, c)!.has(f);
   for (const minor of SUPPORTED_MINORS) {
     const v = `v${minor}.0`;
+    // gone before 1.34: kube-apiserver's insecure serving and in-tree cloud flags
     for (const gone of ['insecure-port', 'cloud-provider', 'cloud-config', 'port', 'address']) assert.ok(!has(v, 'kube-apiserver', gone), `${v} kube-apiserver --${gone}`);
     assert.ok(has(v, 'kube-apiserver', 'emulated-version'), v);
     assert.ok(has(v, 'etcd', 'feature-gates') && has(v, 'etcd', 'watch-progress-notify-interval'), `${v} etcd`);
-    assert.ok(!has(v, 'etcd', 'experimental-initial-corrupt-check'), `${v} etcd has no experimental-initial-corrupt-check`);
   }
+  // 1.35: --min-compatibility-version on the three control-plane binaries; 1.36: --tls-curve-preferences
+  assert.ok(!has('v1.34.0', 'kube-apiserver', 'min-compatibility-version') && has('v1.35.0', 'kube-apiserver', 'min-compatibility-version'));
+  assert.ok(!has('v1.35.0', 'kube-scheduler', 'tls-curve-preferences') && has('v1.36.0', 'kube-scheduler', 'tls-curve-preferences'));
+  // 1.37: kube-controller-manager drops --concurrent-service-syncs (an extraArg carrying it now fails preflight)
+  assert.ok(has('v1.36.0', 'kube-controller-manager', 'concurrent-service-syncs') && !has('v1.37.0', 'kube-controller-manager', 'concurrent-service-syncs'));
+  // etcd 3.6 (kubeadm 1.34-1.36) still accepts the deprecated experimental- flags; etcd 3.7 (kubeadm 1.37) does not,
+  // which is why the manifests use --feature-gates=InitialCorruptCheck=true and --watch-progress-notify-interval
+  assert.ok(has('v1.36.0', 'etcd', 'experimental-initial-corrupt-check') && !has('v1.37.0', 'etcd', 'experimental-initial-corrupt-check'));
 });
 
 test('component versions follow kubeadm of each release', () => {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { caCertHash, generateClusterPKI, newBootstrapToken, newCertificateKey, renderCloudInit, type CloudInitInput } from '../../bootstrap/index.js';
+import { httpsGetJSON } from '../../bootstrap/discovery.js';
 import { silentLogger } from '../../lib/logging.js';
 import { createInMemoryProvider } from '../../providers/inmemory/provider.js';
 import { Informer, KubeClient } from '../../providers/inmemory/kubeclient.js';
@@ -119,8 +120,19 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
   assert.ok(!left.includes(`secret/${certsOwner}`), 'the expired proxy token is deleted');
   assert.ok(left.includes(`secret/bootstrap-token-${tokenId}`), 'the join token (24h) is not');
 
-  // Three API servers behind the load balancer; kill the one on cp-0 and the endpoint still answers.
+  // The simulated etcd: three voting members, each joined as a learner and promoted once its etcd reported healthy.
   const sim = (await provider.simulatedCluster('default', 'ha'))!;
+  assert.deepEqual((await sim.etcdMembership()).map((m) => [m.name, m.peerURL, m.learner, m.running]), [
+    ['cp-0', `https://${ip(2)}:2380`, false, true], ['cp-1', `https://${ip(3)}:2380`, false, true], ['cp-2', `https://${ip(4)}:2380`, false, true],
+  ]);
+  // Every control-plane component answers its health check where its manifest binds it (127.0.0.1 being the machine).
+  for (const n of [2, 3, 4]) {
+    for (const [port, path] of [[10257, 'healthz'], [10259, 'livez']] as const) {
+      assert.equal((await httpsGetJSON(`https://${ip(n)}:${port}/${path}`, { insecure: true })).status, 200, `${ip(n)}:${port}`);
+    }
+  }
+
+  // Three API servers behind the load balancer; kill the one on cp-0 and the endpoint still answers.
   await until('three members behind the LB', () => sim.loadBalancerBackends().length === 3);
   await sim.crashApiServer('cp-0');
   for (let i = 0; i < 5; i++) assert.match(await kubectl('get', 'nodes', '--no-headers'), /w-1\s+Ready/);
