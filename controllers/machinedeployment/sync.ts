@@ -36,7 +36,12 @@ export interface RolloutInput {
 /** The step of an un-paused MachineDeployment whose spec is valid. */
 export function decideRollout({ desired, newMS, old, strategy, statusReplicas }: RolloutInput): RolloutStep {
   if (!newMS) return { kind: 'create', replicas: old.length === 0 ? desired : 0, revision: maxRevision(old) + 1 };
-  if (isScalingEvent(desired, [newMS, ...old])) {
+  const all = [newMS, ...old];
+  if (isScalingEvent(desired, all)) {
+    // The shares are computed from specs. A MachineSet whose controller has not yet deleted down to its spec
+    // still has those Machines, and handing its slots out now passed replicas + maxSurge Machines in total
+    // (the rollout simulator's random seeds found it): wait until every MachineSet's status has caught up.
+    if (!all.every(statusCurrent)) return { kind: 'wait', cleanup: false };
     return { kind: 'resize', sizes: proportionalScale(desired, strategy.maxSurge, newMS, old, statusReplicas), annotateOthers: true, cleanup: false };
   }
   return strategy.type === 'OnDelete' ? rolloutOnDelete(desired, newMS, old) : rolloutRolling(desired, newMS, old, strategy);

@@ -60,6 +60,16 @@ test('decideRollout: creates the new set (with all replicas only when there is n
   assert.equal((step.sizes.get('ms1') ?? 3) + (step.sizes.get('ms2') ?? 3), 13, 'the new total is replicas + maxSurge');
 });
 
+test('a scaling event waits until every MachineSet has deleted down to its spec (else the total passes replicas + maxSurge)', () => {
+  // ms1 was scaled 3 -> 0 and its controller has not looked yet (generation 2, observed 1): it still has 3 Machines.
+  const old = ms('ms1', 0, 3, 3, { generation: 2, observed: 1, annotations: annotated(3, 4) });
+  const fresh = ms('ms2', 1, 1, 1, { created: '2026-01-02T00:00:00Z', annotations: annotated(3, 4) });
+  assert.deepEqual(decideRollout({ desired: 12, newMS: fresh, old: [old], strategy: rolling(1, 3), statusReplicas: 4 }), { kind: 'wait', cleanup: false });
+  const caughtUp = ms('ms1', 0, 0, 0, { generation: 2, observed: 2, annotations: annotated(3, 4) });
+  const step = decideRollout({ desired: 12, newMS: fresh, old: [caughtUp], strategy: rolling(1, 3), statusReplicas: 1 });
+  assert.deepEqual(step, { kind: 'resize', sizes: new Map([['ms2', 12]]), annotateOthers: true, cleanup: false });
+});
+
 test('resizePatches: sized sets get replicas and annotations, others only annotations (and only when asked and active)', () => {
   const a = ms('a', 2, 2, 2);
   const b = ms('b', 1, 1, 1, { annotations: annotated(3, 4) });

@@ -26,7 +26,7 @@ import { isDeleting, isMachineAvailable } from '../../controllers/shared/machine
 import { controllerRefOf } from '../../controllers/shared/owner.js';
 
 export interface Scenario {
-  /** Names the golden file: test/controllers/testdata/rollout-<name>.log. */
+  /** Names the golden file: test/controllers/testdata/rollout-<name>.log.golden (not .log: .gitignore drops those). */
   name: string;
   replicas: number;
   maxSurge: number;
