@@ -31,3 +31,8 @@ export function oldMachineSets<S extends MachineSet>(sets: readonly S[], newMS: 
 }
 
 export const activeMachineSets = <S extends MachineSet>(sets: readonly S[]): S[] => sets.filter((ms) => replicasOf(ms) > 0);
+
+/** The MachineSet controller has looked at this MachineSet's current spec, so its status counts are current. */
+export function statusCurrent(ms: MachineSet): boolean {
+  return (ms.status?.observedGeneration ?? -1) >= (ms.metadata.generation ?? 0);
+}

@@ -21,7 +21,7 @@ import { stableJson } from './hash.js';
 import { activeMachineSets, findNewMachineSet, maxRevision, oldMachineSets, replicasOf, revisionOf } from './machinesets.js';
 import { newMachineSetFor, replicaAnnotations } from './new-machineset.js';
 import { isScalingEvent, proportionalScale } from './proportional.js';
-import { newMachineSetReplicas, oldMachineSetsScaleDown } from './rolling.js';
+import { decideRollout, historyToDelete, resizePatches } from './sync.js';
 import { computeMDStatus } from './status.js';
 import { resolveStrategy, type ResolvedStrategy } from './strategy.js';
 import { checkVersionSkew, oldestControlPlaneVersion, type SkewVerdict } from './version-skew.js';
@@ -76,7 +76,7 @@ export class MachineDeploymentReconciler implements Reconciler {
       s = { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 };
     }
     const desired = md.spec.replicas ?? 1;
-    let newMS = findNewMachineSet(md, sets);
+    const newMS = findNewMachineSet(md, sets);
     const old = oldMachineSets(sets, newMS);
     const skew = md.spec.template.spec.version ? await this.versionSkew(md, cluster, newMS, old) : undefined;
     const blocked = skew !== undefined && !skew.ok;
@@ -91,24 +91,17 @@ export class MachineDeploymentReconciler implements Reconciler {
 
       if (md.spec.paused || blocked) {
         if (blocked) ctx.log.info({ reason: skew.reason }, skew.message);
-        if (isScalingEvent(desired, sets) || activeMachineSets(sets).length <= 1) await this.applySizes(md, sets, proportionalScale(desired, s.maxSurge, newMS, old, md.status?.replicas ?? 0), s);
+        if (isScalingEvent(desired, sets) || activeMachineSets(sets).length <= 1) await this.applySizes(md, sets, proportionalScale(desired, s.maxSurge, newMS, old, md.status?.replicas ?? 0), s, true);
         return;
       }
-      if (!newMS) {
-        const revision = maxRevision(old) + 1;
-        const replicas = old.length === 0 ? desired : 0;
-        const created = await this.createMachineSet(md, key, replicas, revision, s, ctx);
-        if (created) newMS = created;
+      const next = decideRollout({ desired, newMS, old, strategy: s, statusReplicas: md.status?.replicas ?? 0 });
+      if (next.kind === 'create' || !newMS) {
+        if (next.kind === 'create') await this.createMachineSet(md, key, next.replicas, next.revision, s, ctx);
         return;
       }
       if (await this.syncRevision(md, newMS, old)) return;
-      if (isScalingEvent(desired, sets)) {
-        await this.applySizes(md, sets, proportionalScale(desired, s.maxSurge, newMS, old, md.status?.replicas ?? 0), s);
-        return;
-      }
-      if (s.type === 'OnDelete') await this.rolloutOnDelete(md, desired, newMS, old, s);
-      else await this.rolloutRolling(md, desired, newMS, old, s);
-      await this.cleanup(md, old);
+      if (next.kind === 'resize') await this.applySizes(md, [newMS, ...old], next.sizes, s, next.annotateOthers);
+      if (next.cleanup) await this.cleanup(md, old);
     };
     await step();
 
@@ -125,43 +118,9 @@ export class MachineDeploymentReconciler implements Reconciler {
     return res.deadlineInMs !== undefined ? { requeueAfter: res.deadlineInMs + 100 } : {};
   }
 
-  private async rolloutRolling(md: MachineDeployment, desired: number, newMS: MachineSet, old: MachineSet[], s: ResolvedStrategy): Promise<void> {
-    const all = [newMS, ...old];
-    const target = newMachineSetReplicas(desired, all, newMS, s);
-    if (target !== replicasOf(newMS)) {
-      await this.scale(md, newMS, target, s);
-      return;
-    }
-    // Availability figures are only as good as the MachineSet controller's last look at the new sizes.
-    if (!all.every(statusCurrent)) return;
-    await this.applySizes(md, all, oldMachineSetsScaleDown(desired, all, newMS, old, s), s);
-  }
-
-  /** OnDelete: old MachineSets shrink only as the user deletes their Machines; the new one takes the slots. */
-  private async rolloutOnDelete(md: MachineDeployment, desired: number, newMS: MachineSet, old: MachineSet[], s: ResolvedStrategy): Promise<void> {
-    if (![newMS, ...old].every(statusCurrent)) return;
-    const sizes = new Map<string, number>();
-    let excess = Math.max(0, old.reduce((n, ms) => n + replicasOf(ms), 0) + replicasOf(newMS) - desired);
-    for (const ms of old) {
-      let n = Math.min(replicasOf(ms), ms.status?.replicas ?? 0);
-      const cut = Math.min(n, excess);
-      n -= cut;
-      excess -= cut;
-      if (n !== replicasOf(ms)) sizes.set(ms.metadata.name ?? '', n);
-    }
-    const oldTotal = old.reduce((n, ms) => n + (sizes.get(ms.metadata.name ?? '') ?? replicasOf(ms)), 0);
-    sizes.set(newMS.metadata.name ?? '', Math.max(0, desired - oldTotal));
-    // Shrink the old ones first: the new MachineSet grows on the next pass, once the cache shows it.
-    const shrink = new Map([...sizes].filter(([name]) => name !== newMS.metadata.name));
-    await this.applySizes(md, [newMS, ...old], shrink.size > 0 ? shrink : sizes, s);
-  }
-
   /** Deletes old MachineSets with no Machines beyond revisionHistoryLimit, oldest first. */
   private async cleanup(md: MachineDeployment, old: MachineSet[]): Promise<void> {
-    const limit = md.spec.revisionHistoryLimit ?? 1;
-    const idle = old.filter((ms) => replicasOf(ms) === 0 && (ms.status?.replicas ?? 0) === 0 && statusCurrent(ms) && !ms.metadata.deletionTimestamp);
-    const doomed = idle.sort((a, b) => revisionOf(a) - revisionOf(b)).slice(0, Math.max(0, idle.length - limit));
-    for (const ms of doomed) {
+    for (const ms of historyToDelete(old, md.spec.revisionHistoryLimit ?? 1)) {
       try {
         await this.mgr.client.delete(ms, { preconditions: { uid: ms.metadata.uid }, propagationPolicy: 'Background' });
         this.recorder.event(md, 'Normal', 'MachineSetDeleted', `Deleted old MachineSet ${ms.metadata.name ?? ''} (revision ${revisionOf(ms)})`);
@@ -212,13 +171,10 @@ export class MachineDeploymentReconciler implements Reconciler {
     }
   }
 
-  private async applySizes(md: MachineDeployment, sets: readonly MachineSet[], sizes: Map<string, number>, s: ResolvedStrategy): Promise<void> {
-    const desired = md.spec.replicas ?? 1;
-    for (const ms of sets) {
-      const n = sizes.get(ms.metadata.name ?? '');
-      const annotated = ms.metadata.annotations?.[Annotations.desiredReplicas] === String(desired) && ms.metadata.annotations?.[Annotations.maxReplicas] === String(desired + s.maxSurge);
-      if (n !== undefined) await this.scale(md, ms, n, s);
-      else if (!annotated && replicasOf(ms) > 0) await this.patchSet(ms, { metadata: { annotations: replicaAnnotations(desired, s.maxSurge) } });
+  private async applySizes(md: MachineDeployment, sets: readonly MachineSet[], sizes: Map<string, number>, s: ResolvedStrategy, annotateOthers: boolean): Promise<void> {
+    for (const p of resizePatches(md.spec.replicas ?? 1, s.maxSurge, sets, sizes, annotateOthers)) {
+      if (p.replicas !== undefined) await this.scale(md, p.ms, p.replicas, s);
+      else await this.patchSet(p.ms, { metadata: { annotations: p.annotations } });
     }
   }
 
@@ -273,9 +229,4 @@ export class MachineDeploymentReconciler implements Reconciler {
     const verdict = checkVersionSkew({ target: md.spec.template.spec.version, controlPlane: cp });
     return started && !verdict.ok ? { ok: true, reason: 'AsExpected', message: `rollout to ${md.spec.template.spec.version ?? ''} already under way` } : verdict;
   }
-}
-
-/** The MachineSet controller has looked at this MachineSet's current spec. */
-function statusCurrent(ms: MachineSet): boolean {
-  return (ms.status?.observedGeneration ?? -1) >= (ms.metadata.generation ?? 0);
 }

@@ -4,15 +4,34 @@
  * Pure functions: the reconciler applies their answers one step at a time and waits for the world to follow.
  */
 import type { MachineSet } from '../../api/v1alpha1/index.js';
-import { availableOf, byCreation, replicasOf, sumAvailable, sumReplicas } from './machinesets.js';
+import { availableOf, byCreation, replicasOf, statusCurrent, sumAvailable, sumReplicas } from './machinesets.js';
 import type { ResolvedStrategy } from './strategy.js';
+import type { RolloutStep } from './sync.js';
 
-/** The replicas the new MachineSet should have now. */
+/**
+ * One RollingUpdate step: the new MachineSet grows first (within surge); only when it may not grow and every
+ * MachineSet's status has caught up with its spec do old ones shrink (within availability).
+ */
+export function rolloutRolling(desired: number, newMS: MachineSet, old: readonly MachineSet[], s: ResolvedStrategy): RolloutStep {
+  const all = [newMS, ...old];
+  const target = newMachineSetReplicas(desired, all, newMS, s);
+  if (target !== replicasOf(newMS)) return { kind: 'resize', sizes: new Map([[newMS.metadata.name ?? '', target]]), annotateOthers: false, cleanup: true };
+  // Availability figures are only as good as the MachineSet controller's last look at the new sizes.
+  if (!all.every(statusCurrent)) return { kind: 'wait', cleanup: true };
+  return { kind: 'resize', sizes: oldMachineSetsScaleDown(desired, all, newMS, old, s), annotateOthers: true, cleanup: true };
+}
+
+/**
+ * The replicas the new MachineSet should have now. An old MachineSet counts with the Machines it still has
+ * (status.replicas) while its controller has not yet deleted down to its new size: counting its spec alone let
+ * the new MachineSet grow in that gap, and for a moment there were more than replicas + maxSurge Machines (the
+ * golden rollout simulator found it).
+ */
 export function newMachineSetReplicas(desired: number, all: readonly MachineSet[], newMS: MachineSet, s: ResolvedStrategy): number {
   const current = replicasOf(newMS);
   if (current >= desired) return desired;
   const maxTotal = desired + s.maxSurge;
-  const total = sumReplicas(all);
+  const total = all.reduce((n, ms) => n + Math.max(replicasOf(ms), ms.status?.replicas ?? 0), 0);
   if (total >= maxTotal) return current;
   return current + Math.min(maxTotal - total, desired - current);
 }

@@ -13,15 +13,13 @@ import type { ReconcileContext, Reconciler, Request, Result } from '../../runtim
 import { CLUSTER_GVK, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gvk.js';
 import { nextAvailableIn } from '../shared/machine-state.js';
 import { controllerRefOf } from '../shared/owner.js';
-import { stableJson, templateHash } from '../machinedeployment/hash.js';
+import { stableJson } from '../machinedeployment/hash.js';
 import { claimMachines } from './claim.js';
-import { selectMachinesToDelete } from './delete-policy.js';
 import { NameExpectations } from './expectations.js';
 import { machineFromTemplate } from './machine-template.js';
+import { MAX_CREATES_PER_PASS, decideReplicas, frozenByOnDelete } from './replicas.js';
 import { computeStatus } from './status.js';
 
-/** Creates per pass at most, like the ReplicaSet controller's burst: a bad template fails fast, not 500 times. */
-const MAX_CREATES_PER_PASS = 10;
 const EXPECTATIONS_RECHECK_MS = 2_000;
 
 type Cluster = Kube<ClusterT>;
@@ -97,11 +95,9 @@ export class MachineSetReconciler implements Reconciler {
 
   private async manageReplicas(ms: MachineSet, owned: readonly Machine[], deleted: Set<string>, ctx: ReconcileContext): Promise<void> {
     const key = `${ms.metadata.namespace ?? ''}/${ms.metadata.name ?? ''}`;
-    const active = owned.filter((m) => !m.metadata.deletionTimestamp);
-    const diff = active.length - (ms.spec.replicas ?? 1);
-    if (diff < 0) {
-      if (await this.frozenByOnDelete(ms)) return;
-      const n = Math.min(-diff, MAX_CREATES_PER_PASS);
+    const action = decideReplicas(ms, owned, await this.frozenByOnDelete(ms), MAX_CREATES_PER_PASS);
+    if (action.kind === 'create') {
+      const n = action.count;
       // Slow start, as the ReplicaSet controller: 1, 2, 4, ... so one bad template costs one failed call.
       let done = 0;
       for (let batch = 1; done < n; batch *= 2) {
@@ -114,8 +110,8 @@ export class MachineSetReconciler implements Reconciler {
         done += size;
       }
       ctx.log.info({ created: n, replicas: ms.spec.replicas }, 'created Machines');
-    } else if (diff > 0) {
-      const victims = selectMachinesToDelete(active, diff, ms.spec.deletePolicy ?? 'Random');
+    } else if (action.kind === 'delete') {
+      const victims = action.machines;
       await Promise.all(victims.map(async (m) => {
         try {
           await this.mgr.client.delete(m, { preconditions: { uid: m.metadata.uid } });
@@ -143,16 +139,11 @@ export class MachineSetReconciler implements Reconciler {
     return undefined;
   }
 
-  /**
-   * An outdated MachineSet of an OnDelete MachineDeployment never replaces Machines: the user deleting one is
-   * how the rollout moves, and the MachineDeployment gives the slot to the new MachineSet.
-   */
+  /** Reads the owning MachineDeployment from the cache for the OnDelete rule (replicas.ts). */
   private async frozenByOnDelete(ms: MachineSet): Promise<boolean> {
     const ref = controllerRefOf(ms);
     if (!ref || ref.kind !== 'MachineDeployment') return false;
-    const md = await ignoreNotFound(this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ms.metadata.namespace, name: ref.name }));
-    if (!md || md.metadata.uid !== ref.uid || md.spec.strategy?.type !== 'OnDelete') return false;
-    return ms.metadata.labels?.[Labels.templateHash] !== templateHash(md.spec.template);
+    return frozenByOnDelete(ms, await ignoreNotFound(this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ms.metadata.namespace, name: ref.name })));
   }
 
   private async clusterPaused(ms: MachineSet): Promise<boolean> {
