@@ -19,6 +19,8 @@ function servingCert(): CertAndKey {
 export interface HealthServer {
   url: string;
   close(): Promise<void>;
+  /** Lets the process exit while this server still listens (a test's stand-ins live as long as the process). */
+  unref(): void;
 }
 
 export interface HealthOptions {
@@ -57,5 +59,6 @@ export async function startHealthServer(host: string, port: number, opts: Health
       server.closeAllConnections();
       server.close(() => resolve());
     }),
+    unref: () => void server.unref(),
   };
 }

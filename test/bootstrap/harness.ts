@@ -34,7 +34,9 @@ function componentStandIns(): Promise<unknown> {
   standIns ??= Promise.all([
     startHealthServer(LOOPBACK, 10257), startHealthServer(LOOPBACK, 10259), startHealthServer(LOOPBACK, 2381, { scheme: 'http' }),
   ]).then((servers) => {
-    process.once('beforeExit', () => void Promise.all(servers.map((s) => s.close())));
+    // They live as long as the test file; unreferenced, they do not keep it from ending (a 'beforeExit' close
+    // never ran, since listening servers keep the event loop from emptying).
+    for (const s of servers) s.unref();
     return servers;
   });
   return standIns;
