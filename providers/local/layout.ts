@@ -20,7 +20,7 @@ export const STAGE = '/run/clusterd/machine';
 export const ROOT_BINDS = ['/etc/kubernetes', '/var/lib/etcd', '/var/lib/kubelet', '/var/lib/cloud', '/var/log', '/usr/libexec/kubernetes'] as const;
 
 /** Trees that get a copy-on-write layer of their own per machine (write_files to /etc/motd stays in the machine). */
-export const OVERLAYS = ['/etc', '/var', '/root', '/home'] as const;
+export const OVERLAYS = ['/etc', '/var', '/root', '/home', '/tmp'] as const;
 
 export interface MachineRecord {
   namespace: string;

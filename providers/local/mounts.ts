@@ -1,7 +1,8 @@
 /**
  * The machine's mount namespace, set up by its supervisor (already inside fresh mount, UTS, PID and network
- * namespaces, propagation private, so nothing here is seen by the host): a private /run and /tmp, the machine dir
- * staged under /run, copy-on-write layers over /etc, /var, /root and /home, then the machine's own folders bound over
+ * namespaces, propagation private, so nothing here is seen by the host): a private /run, the machine dir staged
+ * under /run, copy-on-write layers over /etc, /var, /root, /home and /tmp (the host's files show through: clusterd
+ * itself and the Kubernetes binaries may live under any of them), then the machine's own folders bound over
  * the kubeadm paths. The order matters: the machine dir is bound to its stage first, so later mounts that cover its
  * host path (a data dir under /var or /tmp) cannot hide it.
  */
@@ -20,7 +21,6 @@ export function setupMachineMounts(machineDir: string, hostname: string, address
     mkdirSync(join(base, 'work'), { recursive: true });
     run(['mount', '-t', 'overlay', `clusterd-${tree.slice(1)}`, '-o', `lowerdir=${tree},upperdir=${join(base, 'upper')},workdir=${join(base, 'work')}`, tree]);
   }
-  run(['mount', '-t', 'tmpfs', '-o', 'mode=1777,nosuid,nodev', 'clusterd-tmp', '/tmp']);
   for (const p of ROOT_BINDS) {
     const src = join(STAGE, 'root', p);
     mkdirSync(src, { recursive: true });

@@ -106,11 +106,12 @@ test('local provider: one control-plane machine runs the real control plane from
 
   // cloud-init's first boot finishes inside the machine: the agent ran init there.
   const adminConf = join(mdir, 'root', 'etc/kubernetes/admin.conf');
-  await eventually('cloud-init to finish', () => {
+  const boot = await eventually('cloud-init to finish', () => {
     const log = join(mdir, 'root', 'var/log/cloud-init-output.log');
-    if (existsSync(log) && /exited with \d+/.test(readFileSync(log, 'utf8'))) throw new Error(`cloud-init failed:\n${diagnostics()}`);
-    return existsSync(join(mdir, 'root', 'var/lib/cloud/instance/boot-finished'));
+    if (existsSync(log) && /exited with \d+/.test(readFileSync(log, 'utf8'))) return 'failed';
+    return existsSync(join(mdir, 'root', 'var/lib/cloud/instance/boot-finished')) && 'finished';
   }, 120_000, 500).catch((err: unknown) => assert.fail(`${err instanceof Error ? err.message : String(err)}\n${diagnostics()}`));
+  assert.equal(boot, 'finished', `cloud-init failed in the machine:\n${diagnostics()}`);
   assert.match(readFileSync(join(mdir, 'root', 'var/log/cloud-init-output.log'), 'utf8'), /Your Kubernetes control-plane has initialized successfully!/);
   // The agent wrote the machine's own /etc/kubernetes, not the host's.
   assert.ok(existsSync(adminConf));
