@@ -97,7 +97,11 @@ export class ProcessKubelet {
     this.watcher?.close();
     for (const t of [this.syncTimer, this.statusTimer]) if (t) clearTimeout(t);
     for (const t of [this.resyncTimer, this.leaseTimer]) if (t) clearInterval(t);
-    await Promise.allSettled([...this.pods.values()].flatMap((p) => p.containers.map((c) => c.stop())));
+    // etcd last: a kube-apiserver whose etcd is gone spends its whole grace period failing to drain.
+    const isEtcd = (p: StaticPod): boolean => p.manifest.metadata.labels?.component === 'etcd';
+    const pods = [...this.pods.values()];
+    await Promise.allSettled(pods.filter((p) => !isEtcd(p)).flatMap((p) => p.containers.map((c) => c.stop())));
+    await Promise.allSettled(pods.filter(isEtcd).flatMap((p) => p.containers.map((c) => c.stop())));
     this.client?.close();
   }
 
