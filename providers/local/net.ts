@@ -29,16 +29,25 @@ export function run(argv: string[], opts: { allowFail?: RegExp } = {}): string {
 
 const which = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
 
+/** What the prerequisite check looks at. */
+export interface HostFacts {
+  uid: number | undefined;
+  platform: string;
+  hasCommand: (name: string) => boolean;
+}
+
+export const realHostFacts = (): HostFacts => ({ uid: process.getuid?.(), platform: process.platform, hasCommand: which });
+
 /**
  * What this host lacks to run machines: root, iproute2's `ip`, util-linux's `unshare` and `mount`. Undefined when
  * everything is there. Checked before anything is created, so a host that cannot run machines is left untouched.
  */
-export function missingPrerequisites(): string | undefined {
+export function missingPrerequisites(facts: HostFacts = realHostFacts()): string | undefined {
   const missing: string[] = [];
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) missing.push('root (the provider creates network namespaces, a bridge and mounts; run clusterd as root)');
-  if (!which('ip')) missing.push('the "ip" command of iproute2 (apt-get install iproute2)');
-  for (const cmd of ['unshare', 'mount']) if (!which(cmd)) missing.push(`the "${cmd}" command of util-linux`);
-  if (process.platform !== 'linux') missing.push('Linux namespaces (this is not Linux)');
+  if (facts.platform !== 'linux') missing.push('Linux namespaces (this is not Linux)');
+  if (facts.uid !== 0) missing.push('root (it creates network namespaces, a bridge and mounts: run clusterd as root)');
+  if (!facts.hasCommand('ip')) missing.push('the "ip" command of iproute2 (apt-get install iproute2)');
+  for (const cmd of ['unshare', 'mount']) if (!facts.hasCommand(cmd)) missing.push(`the "${cmd}" command of util-linux`);
   return missing.length > 0 ? `the local provider needs ${missing.join(', ')}` : undefined;
 }
 

@@ -52,14 +52,17 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 /**
- * Stops a detached process: SIGTERM to the processes named by politeTargets (default: the process itself), SIGKILL to
+ * Stops a detached process: SIGTERM to the processes politeTargets names (default: the process itself), SIGKILL to
  * the process after graceMs. Resolves once it is gone (never hangs: a process that survives SIGKILL is reported).
  */
-export async function stopDetached(pid: number | undefined, marker: string, graceMs: number, politeTargets?: number[]): Promise<void> {
+export async function stopDetached(pid: number | undefined, marker: string, graceMs: number, politeTargets?: () => number[]): Promise<void> {
   if (!isRunning(pid, marker)) return;
-  for (const p of politeTargets ?? [pid!]) signal(p, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && isRunning(pid, marker)) await sleep(100);
+  // Repeated: a pid 1 that has not installed its handler yet (still starting) ignores the signal.
+  for (let n = 0; Date.now() < deadline && isRunning(pid, marker); n++) {
+    if (n % 10 === 0) for (const p of politeTargets?.() ?? [pid!]) signal(p, 'SIGTERM');
+    await sleep(100);
+  }
   if (!isRunning(pid, marker)) return;
   signal(pid!, 'SIGKILL');
   const killDeadline = Date.now() + 5000;

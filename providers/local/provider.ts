@@ -49,6 +49,8 @@ const STOP_GRACE_MS = 15_000;
 export interface LocalProviderOptions {
   /** Where the machines' kubelets find the Kubernetes binaries (default: lib/kube-binaries' cache). */
   kubeCache?: string;
+  /** What the host lacks (default: net.ts's check of this host); tests pass another host's facts. */
+  missingPrerequisites?: () => string | undefined;
 }
 
 export class LocalProvider implements InfrastructureProvider {
@@ -122,7 +124,7 @@ export class LocalProvider implements InfrastructureProvider {
 
   /** Undefined when the host can take the range, else the failed result that says what is wrong. */
   private hostCheck(range: string): OperationResult<never> | undefined {
-    const missing = missingPrerequisites();
+    const missing = (this.opts.missingPrerequisites ?? missingPrerequisites)();
     if (missing) return failed('MissingPrerequisites', missing);
     const collisions = rangeCollisions(range);
     if (collisions.length > 0) return failed('AddressRangeInUse', `address range ${range} collides with the host's ${collisions.join(', ')}: set spec.infrastructure.config.addressRange to a free private range`);
@@ -207,7 +209,7 @@ export class LocalProvider implements InfrastructureProvider {
       }
       if (!rec) {
         if (!userData.startsWith('#cloud-config')) return failed('InvalidUserData', 'user-data must be a #cloud-config document');
-        const problem = missingPrerequisites();
+        const problem = (this.opts.missingPrerequisites ?? missingPrerequisites)();
         if (problem) return failed('MissingPrerequisites', problem);
         const id = createHash('sha256').update(`${nsOf(machine)}/${cluster.metadata.name}/${name}/${machine.metadata.uid ?? ''}`).digest('hex').slice(0, 10);
         rec = {
@@ -257,7 +259,7 @@ export class LocalProvider implements InfrastructureProvider {
     const rec = readJson<MachineRecord>(recordPath(dir));
     if (rec) {
       // SIGTERM to pid 1 of the machine (the supervisor) stops its Pods; SIGKILL to unshare takes the namespace down.
-      await stopDetached(rec.pid, dir, STOP_GRACE_MS, rec.pid ? childrenOf(rec.pid) : undefined);
+      await stopDetached(rec.pid, dir, STOP_GRACE_MS, () => (rec.pid ? childrenOf(rec.pid) : []));
       deleteMachineNet({ netns: rec.netns, veth: rec.veth });
     }
     rmSync(dir, { recursive: true, force: true });

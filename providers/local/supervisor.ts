@@ -18,6 +18,17 @@ import { setupMachineMounts } from './mounts.js';
 async function main(): Promise<void> {
   const machineDir = process.argv[2];
   if (!machineDir) throw new Error('usage: supervisor.js <machine dir>');
+  // First of all: as pid 1 of its namespace this process ignores any signal it has no handler for, so a machine
+  // deleted while it starts would otherwise wait out the whole grace period.
+  const running: { kubelet?: ProcessKubelet } = {};
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void (running.kubelet?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   const rec = JSON.parse(readFileSync(join(machineDir, 'machine.json'), 'utf8')) as MachineRecord;
   const logger = newLogger({ name: 'clusterd-local-machine' }).child({ machine: rec.name });
   setupMachineMounts(machineDir, rec.name, rec.address);
@@ -25,17 +36,10 @@ async function main(): Promise<void> {
     PATH: `${join(STAGE, 'bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     HOME: '/root', LANG: 'C.UTF-8', KUBE_CACHE: rec.kubeCache, HOSTNAME: rec.name,
   };
+  if (stopping) return;
   const kubelet = new ProcessKubelet({ machine: rec.name, providerID: rec.providerID, address: rec.address, version: rec.version, logger, env });
+  running.kubelet = kubelet;
   kubelet.start();
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping the machine');
-    void kubelet.stop().finally(() => process.exit(0));
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
   if (existsSync(BOOT_FINISHED)) {
     logger.info('re-attached: first boot finished before, only the kubelet restarts');
     return;
