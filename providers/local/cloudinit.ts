@@ -91,14 +91,17 @@ export async function runFirstBoot(userData: string, env: NodeJS.ProcessEnv): Pr
     child.on('exit', (c, sig) => resolve(c ?? (sig ? 128 : 1)));
   });
   closeSync(out);
+  let result: BootResult = { ok: true };
   if (code !== 0) {
     log(`runcmd: ${RUNCMD_SCRIPT} exited with ${code}`);
-    return { ok: false, failed: `runcmd exited with ${code}` };
+    result = { ok: false, failed: `runcmd exited with ${code}` };
   }
   const last = writeAll(true);
-  if (!last.ok) return last;
+  if (result.ok && !last.ok) result = last;
+  // Like cloud-init, first boot happens once per instance, failed or not: a restarted machine does not run it again
+  // over the half-configured disk (the machine is replaced instead, as Cluster API does with a failed bootstrap).
   mkdirSync(dirname(BOOT_FINISHED), { recursive: true });
-  writeFileSync(BOOT_FINISHED, `${Date.now() / 1000} up\n`);
-  log(`Cloud-init v. 24.1 (clusterd local) finished at ${new Date().toISOString()}`);
-  return { ok: true };
+  writeFileSync(BOOT_FINISHED, `${Date.now() / 1000} ${result.ok ? 'up' : 'failed'}\n`);
+  log(`Cloud-init v. 24.1 (clusterd local) finished at ${new Date().toISOString()}${result.ok ? '' : ` with errors: ${result.failed}`}`);
+  return result;
 }

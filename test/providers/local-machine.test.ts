@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -144,6 +144,34 @@ test('local provider: one control-plane machine runs the real control plane from
   const version = JSON.parse((await exec(kubectl, ['--kubeconfig', adminConf, 'version', '-o', 'json'])).stdout) as { serverVersion: { gitVersion: string } };
   assert.equal(version.serverVersion.gitVersion, KUBE_TEST_VERSION);
   const booted = Date.now() - started;
+
+  // A manifest whose image has no built binary: its mirror Pod is Waiting with the reason, a Warning Event says
+  // which binary is missing, and nothing claims it runs. Removing the manifest removes the mirror Pod.
+  writeFileSync(join(mdir, 'root', 'etc/kubernetes/manifests/unbuilt.yaml'), [
+    'apiVersion: v1', 'kind: Pod', 'metadata: {name: unbuilt, namespace: kube-system}',
+    'spec: {hostNetwork: true, containers: [{name: sched, image: "registry.k8s.io/kube-scheduler:v1.99.0", command: [kube-scheduler]}]}', '',
+  ].join('\n'));
+  const unbuilt = await eventually('the unbuilt Pod to be reported', async () => {
+    const p = JSON.parse(await kc('-n', 'kube-system', 'get', 'pod', 'unbuilt-cp-0', '-o', 'json').catch(() => '{}')) as Partial<Pod>;
+    return p.status?.containerStatuses?.length ? p as Pod : undefined;
+  }, 30_000, 500);
+  assert.equal(unbuilt.status.phase, 'Pending');
+  assert.deepEqual(Object.keys(unbuilt.status.containerStatuses![0]!.state), ['waiting']);
+  assert.equal(unbuilt.status.containerStatuses![0]!.ready, false);
+  const events = await eventually('the Warning Event', async () => {
+    const list = JSON.parse(await kc('-n', 'kube-system', 'get', 'events', '--field-selector', 'involvedObject.name=unbuilt-cp-0', '-o', 'json')) as { items: { type: string; reason: string; message: string }[] };
+    return list.items.length > 0 ? list.items : undefined;
+  }, 30_000, 500);
+  assert.equal(events[0]!.type, 'Warning');
+  assert.match(events[0]!.message, /kube-scheduler v1\.99\.0 is not built/);
+  rmSync(join(mdir, 'root', 'etc/kubernetes/manifests/unbuilt.yaml'));
+  await eventually('the unbuilt mirror Pod to go', async () => (await kc('-n', 'kube-system', 'get', 'pods', '-o', 'name')).includes('unbuilt') ? undefined : true, 30_000, 500);
+
+  // A restarted daemon's provider re-attaches to the running machine: no second boot, the same processes.
+  const restarted = createLocalProvider({ dataDir, logger: silentLogger() });
+  assert.deepEqual(await restarted.createOrGetMachine({ cluster, machine, userData }), created);
+  assert.equal((JSON.parse(readFileSync(join(mdir, 'machine.json'), 'utf8')) as MachineRecord).pid, rec.pid);
+  assert.equal(readFileSync(join(mdir, 'root', 'var/log/cloud-init-output.log'), 'utf8').match(/running 'modules:config'/g)?.length, 1);
 
   // Delete: the machine's processes, namespaces, veth and (last machine) bridge go.
   const inside = processesIn(`/run/netns/${rec.netns}`);

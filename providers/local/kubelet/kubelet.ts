@@ -49,6 +49,8 @@ interface StaticPod {
   blocked: Map<string, string>;
   mirrorUID?: string;
   eventsSent: Set<string>;
+  /** Condition type → [status, when it last changed], so lastTransitionTime means what it says. */
+  transitions: Map<string, [string, string]>;
 }
 
 export interface ProcessKubeletOptions {
@@ -77,6 +79,8 @@ export class ProcessKubelet {
   private nodeUID?: string;
   private stopped = false;
   private statusDirty = false;
+  /** The kubelet reports its conditions unchanged from its start: they last changed then. */
+  private readySince?: string;
 
   constructor(private readonly o: ProcessKubeletOptions) {}
 
@@ -183,7 +187,6 @@ export class ProcessKubelet {
         this.pods.delete(file);
         await Promise.allSettled(pod.containers.map((c) => c.stop()));
         this.statusDirty = true;
-        if (this.client) await this.deleteMirror(pod).catch(() => undefined);
       }
     }
     for (const [file, { manifest, hash }] of want) {
@@ -202,7 +205,7 @@ export class ProcessKubelet {
     const name = this.podName(manifest);
     const pod: StaticPod = {
       file, manifest, hash, uid: hash, startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      containers: [], blocked: new Map(), eventsSent: new Set(),
+      containers: [], blocked: new Map(), eventsSent: new Set(), transitions: new Map(),
     };
     const volumes = new Map((manifest.spec.volumes ?? []).map((v) => [v.name, v]));
     for (const c of manifest.spec.containers) {
@@ -310,7 +313,9 @@ export class ProcessKubelet {
 
   private nodeStatus(): Record<string, unknown> {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now });
+    this.readySince ??= now;
+    const since = this.readySince;
+    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: since });
     const memKi = Math.floor(totalmem() / 1024);
     return {
       conditions: [
@@ -352,17 +357,20 @@ export class ProcessKubelet {
     return `/api/v1/namespaces/${pod.manifest.metadata.namespace ?? 'default'}/pods/${this.podName(pod.manifest)}`;
   }
 
-  private async deleteMirror(pod: StaticPod): Promise<void> {
-    if (!pod.mirrorUID) return;
-    await this.client!.request('DELETE', this.mirrorPath(pod), { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: pod.mirrorUID } }).catch((err: unknown) => {
-      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
-    });
-  }
-
   private async syncMirrorPods(): Promise<void> {
     // The Node authorizer lets a kubelet read only the Pods bound to it: list those, as the kubelet's informer does.
     const list = await this.client!.get<{ items: KubeObject[] }>(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.nodeName}`)}`);
     const mine = new Map(list.items.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+    // Mirror Pods whose manifest is gone (removed while the API server was unreachable too) are deleted, as the
+    // kubelet's orphaned-mirror-pod cleanup does.
+    const wanted = new Set([...this.pods.values()].map((p) => `${p.manifest.metadata.namespace ?? 'default'}/${this.podName(p.manifest)}`));
+    for (const [key, p] of mine) {
+      if (wanted.has(key) || !p.metadata.annotations?.['kubernetes.io/config.mirror']) continue;
+      await this.client!.request('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } })
+        .catch((err: unknown) => {
+          if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+        });
+    }
     for (const pod of this.pods.values()) {
       await this.ensureMirror(pod, mine.get(`${pod.manifest.metadata.namespace ?? 'default'}/${this.podName(pod.manifest)}`));
       await this.postEvents(pod);
@@ -433,12 +441,19 @@ export class ProcessKubelet {
     });
     const allRunning = statuses.every((s) => 'running' in s.state);
     const allReady = statuses.every((s) => s.ready);
-    const cond = (type: string, ok: boolean) => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now });
+    const cond = (type: string, ok: boolean) => {
+      const status = ok ? 'True' : 'False';
+      const prev = pod.transitions.get(type);
+      const since = prev && prev[0] === status ? prev[1] : now;
+      pod.transitions.set(type, [status, since]);
+      return { type, status, lastProbeTime: null, lastTransitionTime: since };
+    };
     return {
       phase: allRunning ? 'Running' : 'Pending',
       conditions: [cond('PodReadyToStartContainers', true), cond('Initialized', true), cond('Ready', allReady), cond('ContainersReady', allReady), cond('PodScheduled', true)],
       hostIP: this.o.address, hostIPs: [{ ip: this.o.address }], podIP: this.o.address, podIPs: [{ ip: this.o.address }],
-      startTime: pod.startTime, qosClass: 'Burstable', containerStatuses: statuses,
+      // No qosClass: the API server computed it at creation and it is immutable.
+      startTime: pod.startTime, containerStatuses: statuses,
     };
   }
 }
