@@ -144,6 +144,13 @@ test('local provider: one control-plane machine runs the real control plane from
   const version = JSON.parse((await exec(kubectl, ['--kubeconfig', adminConf, 'version', '-o', 'json'])).stdout) as { serverVersion: { gitVersion: string } };
   assert.equal(version.serverVersion.gitVersion, KUBE_TEST_VERSION);
   const booted = Date.now() - started;
+  // The endpoint's health check sees the member ready through its /readyz.
+  const lbStatus = await eventually('the load balancer to see the member ready', () => {
+    const f = join(dataDir, 'default', 'lc', 'lb-status.json');
+    const st = existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) as { members: { host: string; port: number; ready: boolean }[] } : undefined;
+    return st?.members.some((m) => m.ready) ? st : undefined;
+  }, 20_000, 500);
+  assert.deepEqual(lbStatus.members, [{ host: address, port: 6443, ready: true }]);
 
   // A manifest whose image has no built binary: its mirror Pod is Waiting with the reason, a Warning Event says
   // which binary is missing, and nothing claims it runs. Removing the manifest removes the mirror Pod.

@@ -19,6 +19,7 @@ import { resolveImage } from '../../providers/local/kubelet/images.js';
 import type { MachineRecord } from '../../providers/local/layout.js';
 import { bridgeName, missingPrerequisites, rangeCollisions } from '../../providers/local/net.js';
 import { createLocalProvider } from '../../providers/local/provider.js';
+import { routable } from '../../providers/local/lb-main.js';
 import type { ClusterLike, MachineLike } from '../../providers/types.js';
 
 const cluster = (range: string, name = 'lt'): ClusterLike => ({
@@ -150,4 +151,13 @@ test('local: a machine deleted while it boots (and one that never existed) is de
     await p.deleteClusterInfrastructure({ cluster: c }).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('local load balancer: new connections go to the members whose /readyz answers 200, to all of them while none does', () => {
+  const a = { host: '10.0.0.2', port: 6443 };
+  const b = { host: '10.0.0.3', port: 6443 };
+  assert.deepEqual(routable([a, b], [false, true]), [b]);
+  assert.deepEqual(routable([a, b], [true, true]), [a, b]);
+  assert.deepEqual(routable([a, b], [false, false]), [a, b]);
+  assert.deepEqual(routable([], []), []);
 });
