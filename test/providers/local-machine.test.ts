@@ -3,7 +3,8 @@
  * Machine controller renders runs inside the machine's namespaces, `clusterd agent init` runs there, the process
  * kubelet runs the real etcd, kube-apiserver, kube-controller-manager and kube-scheduler from the agent's static Pod
  * manifests, and kubectl, through the machine's own address, sees the Node Ready and the four mirror Pods Running.
- * Deleting it leaves no namespace, veth, bridge, mount or process on the host.
+ * A worker then joins through the load balancer (its CSR approved and signed by the real kube-controller-manager).
+ * Deleting them leaves no namespace, veth, bridge, mount or process on the host.
  *
  * Needs root, iproute2 and the binaries `make kube` builds: missing ones fail the test, never skip it.
  */
@@ -18,6 +19,7 @@ import { KUBE_TEST_VERSION, kubeBinary } from '../../lib/kube-binaries.js';
 import { silentLogger } from '../../lib/logging.js';
 import { renderCloudInit } from '../../bootstrap/cloudinit/index.js';
 import { newBootstrapToken } from '../../bootstrap/tokens.js';
+import { caCertHash } from '../../lib/pki.js';
 import { createLocalProvider } from '../../providers/local/provider.js';
 import { missingPrerequisites } from '../../providers/local/net.js';
 import type { MachineRecord } from '../../providers/local/layout.js';
@@ -34,6 +36,11 @@ const cluster: ClusterLike = {
 };
 const machine: MachineLike = {
   apiVersion: 'clusterd.dev/v1alpha1', kind: 'Machine', metadata: { name: 'cp-0', namespace: 'default', uid: 'm-uid-1' },
+  spec: { clusterName: 'lc', version: KUBE_TEST_VERSION },
+};
+
+const worker: MachineLike = {
+  apiVersion: 'clusterd.dev/v1alpha1', kind: 'Machine', metadata: { name: 'w-0', namespace: 'default', uid: 'm-uid-2' },
   spec: { clusterName: 'lc', version: KUBE_TEST_VERSION },
 };
 
@@ -59,7 +66,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-test('local provider: one control-plane machine runs the real control plane from clusterd agent init, and deleting it leaves nothing on the host', { timeout: 170_000 }, async (t) => {
+test('local provider: a control-plane machine runs the real control plane from clusterd agent init, a worker joins through the endpoint, and deleting them leaves nothing on the host', { timeout: 170_000 }, async (t) => {
   const kubectl = kubeBinary(KUBE_TEST_VERSION, 'kubectl');
   for (const b of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const) kubeBinary(KUBE_TEST_VERSION, b);
   assert.equal(missingPrerequisites(), undefined, 'this test needs root and iproute2 (as CI has)');
@@ -70,6 +77,7 @@ test('local provider: one control-plane machine runs the real control plane from
   let deleted = false;
   t.after(async () => {
     if (!deleted) {
+      await provider.deleteMachine({ cluster, machine: worker }).catch(() => undefined);
       await provider.deleteMachine({ cluster, machine }).catch(() => undefined);
       await provider.deleteClusterInfrastructure({ cluster }).catch(() => undefined);
     }
@@ -86,8 +94,9 @@ test('local provider: one control-plane machine runs the real control plane from
   const endpoint = infra.status === 'done' ? infra.value.controlPlaneEndpoint! : { host: '', port: 0 };
   assert.match(endpoint.host, /^10\.241\.77\.\d+$/);
 
+  const token = newBootstrapToken();
   const userData = renderCloudInit({
-    role: 'init', nodeName: 'cp-0', clusterName: 'lc', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, bootstrapToken: newBootstrapToken(),
+    role: 'init', nodeName: 'cp-0', clusterName: 'lc', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, bootstrapToken: token,
   });
   const created = await provider.createOrGetMachine({ cluster, machine, userData });
   assert.equal(created.status, 'done', JSON.stringify(created));
@@ -180,17 +189,45 @@ test('local provider: one control-plane machine runs the real control plane from
   assert.equal((JSON.parse(readFileSync(join(mdir, 'machine.json'), 'utf8')) as MachineRecord).pid, rec.pid);
   assert.equal(readFileSync(join(mdir, 'root', 'var/log/cloud-init-output.log'), 'utf8').match(/running 'modules:config'/g)?.length, 1);
 
-  // Delete: the machine's processes, namespaces, veth and (last machine) bridge go.
+  // A worker joins through the endpoint: its agent's CSR is approved and signed by the real kube-controller-manager.
+  const joinStarted = Date.now();
+  const wData = renderCloudInit({
+    role: 'join-worker', nodeName: 'w-0', clusterName: 'lc', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, bootstrapToken: token,
+    caCertHashes: [caCertHash(readFileSync(join(mdir, 'root', 'etc/kubernetes/pki/ca.crt'), 'utf8'))],
+  });
+  const w = await provider.createOrGetMachine({ cluster, machine: worker, userData: wData });
+  assert.equal(w.status, 'done', JSON.stringify(w));
+  const wdir = provider.machinePath('default', 'lc', 'w-0');
+  const wlog = join(wdir, 'root', 'var/log/cloud-init-output.log');
+  await eventually('the worker Node to be Ready', async () => {
+    if (existsSync(wlog) && /exited with \d+/.test(readFileSync(wlog, 'utf8'))) assert.fail(`worker cloud-init failed:\n${readFileSync(wlog, 'utf8').slice(-3000)}`);
+    const n = JSON.parse(await kc('get', 'node', 'w-0', '-o', 'json').catch(() => '{}')) as Partial<Node>;
+    return n.status?.conditions.some((c) => c.type === 'Ready' && c.status === 'True') || undefined;
+  }, 60_000, 500);
+  const joined = Date.now() - joinStarted;
+  type Csr = { spec: { username: string; signerName: string }; status: { certificate?: string; conditions?: { type: string; reason: string }[] } };
+  const csrs = JSON.parse(await kc('get', 'csr', '-o', 'json')) as { items: Csr[] };
+  const wcsr = csrs.items.find((c) => c.spec.signerName === 'kubernetes.io/kube-apiserver-client-kubelet' && c.spec.username.startsWith('system:bootstrap:'));
+  assert.ok(wcsr?.status.certificate, 'the worker\'s CSR was signed');
+  assert.equal(wcsr?.status.conditions?.find((c) => c.type === 'Approved')?.reason, 'AutoApproved', 'approved by kube-controller-manager\'s csrapproving controller');
+  const wrec = JSON.parse(readFileSync(join(wdir, 'machine.json'), 'utf8')) as MachineRecord;
+
+  // Delete: the machines' processes, namespaces, veths and (last machine) bridge go.
   const inside = processesIn(`/run/netns/${rec.netns}`);
   assert.ok(inside.length >= 5, `supervisor and four components run in the machine (found ${inside.length})`);
+  inside.push(...processesIn(`/run/netns/${wrec.netns}`));
   const t0 = Date.now();
+  assert.deepEqual(await provider.deleteMachine({ cluster, machine: worker }), { status: 'done', value: undefined });
+  assert.ok(existsSync(`/sys/class/net/${rec.bridge}`), 'the bridge stays while a machine is on it');
   assert.deepEqual(await provider.deleteMachine({ cluster, machine }), { status: 'done', value: undefined });
   assert.deepEqual(await provider.deleteClusterInfrastructure({ cluster }), { status: 'done', value: undefined });
   deleted = true;
   const deleteMs = Date.now() - t0;
   assert.deepEqual(inside.filter(alive), [], 'no process of the machine is left');
-  assert.ok(!existsSync(`/run/netns/${rec.netns}`), 'network namespace removed');
-  assert.ok(!existsSync(`/sys/class/net/${rec.veth}`), 'veth removed');
+  for (const r of [rec, wrec]) {
+    assert.ok(!existsSync(`/run/netns/${r.netns}`), 'network namespace removed');
+    assert.ok(!existsSync(`/sys/class/net/${r.veth}`), 'veth removed');
+  }
   assert.ok(!existsSync(`/sys/class/net/${rec.bridge}`), 'bridge removed with the last machine');
   assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(dataDir), 'no mount of the machine on the host');
   const leftovers = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((p) => {
@@ -202,5 +239,5 @@ test('local provider: one control-plane machine runs the real control plane from
   });
   assert.deepEqual(leftovers, [], 'no supervisor or load balancer left');
   assert.ok(!existsSync(mdir));
-  t.diagnostic(`boot to Node Ready and 4 mirror Pods Running: ${booted} ms; delete: ${deleteMs} ms`);
+  t.diagnostic(`boot to Node Ready and 4 mirror Pods Running: ${booted} ms; worker join to Ready: ${joined} ms; delete both: ${deleteMs} ms`);
 });
