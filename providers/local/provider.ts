@@ -195,7 +195,8 @@ export class LocalProvider implements InfrastructureProvider {
     return this.serial(async () => {
       const bad = this.checkNames(cluster, machine);
       if (bad) return failed('InvalidName', bad);
-      const { config, errors } = this.configFor(cluster, machine);
+      // The range and port are the cluster's (fixed when its network was made); a Machine's config is still checked.
+      const { errors } = this.configFor(cluster, machine);
       if (errors.length > 0) return invalidConfig(errors);
       const crec = readJson<ClusterRecord>(join(this.clusterDir(cluster), 'cluster.json'));
       if (!crec) throw new Error('the cluster\'s infrastructure is not ready yet');
@@ -219,7 +220,6 @@ export class LocalProvider implements InfrastructureProvider {
           netns: `cld-${id}`, veth: `cldv${id}`, bridge: crec.bridge, range: crec.range, gateway: rangeInfo(crec.range).gateway,
           createdAt: new Date().toISOString(), networkReady: false, kubeCache: this.opts.kubeCache ?? kubeCacheDir(),
         };
-        void config;
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         writeFileSync(userDataPath(dir), userData, { mode: 0o600 });
         mkdirSync(join(dir, 'bin'), { recursive: true });
