@@ -60,6 +60,7 @@ const PROVIDER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function defaultRegistry(ctxFor: (name: string) => ProviderContext): ProviderRegistry {
   const reg = new ProviderRegistry(ctxFor);
   reg.register('inmemory', async (ctx) => (await import('./inmemory/provider.js')).createInMemoryProvider(ctx));
+  reg.register('local', async (ctx) => (await import('./local/provider.js')).createLocalProvider(ctx));
   return reg;
 }
 

@@ -124,8 +124,10 @@ export async function waitForAPIServer(out: Printer, url: string, caPem: string,
   for (;;) {
     try {
       const res = await httpsGetJSON(`${url}/healthz`, { ca: caPem, timeoutMs: 5000 });
-      // 401/403 still prove a live, correctly-certified server when anonymous access is off
-      if (res.status === 200 || res.status === 401 || res.status === 403) {
+      // 401 still proves a live, correctly-certified server when anonymous access is off. A 403 does not: anonymous
+      // /healthz is allowed by system:public-info-viewer, so a real kube-apiserver answers 403 only until its RBAC
+      // bootstrap roles exist, and the phases after this one would find no cluster-admin.
+      if (res.status === 200 || res.status === 401) {
         out.phase('api-check', `The API server is healthy`);
         return;
       }

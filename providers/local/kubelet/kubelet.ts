@@ -1,0 +1,459 @@
+/**
+ * clusterd's process kubelet, inside a local machine. Like the real one it
+ *   - runs the static Pods in /etc/kubernetes/manifests (re-read on change and every few seconds), each container a
+ *     process (container.ts) of the binary its image names (images.ts); a changed manifest restarts its Pod;
+ *   - once /etc/kubernetes/kubelet.conf exists, registers its Node with those credentials (labels and taints from
+ *     kubeadm's flags file, the machine's address, capacity, kubeletVersion), renews its Lease in kube-node-lease,
+ *     and keeps the Node's Ready condition fresh;
+ *   - posts a mirror Pod for each static Pod, owned by its Node, and its status: a container is reported Running
+ *     only while its process runs, Ready only after its readiness probe (or, without one, its start) succeeded;
+ *   - records a Warning Event when a Pod's image maps to no built binary, and reports that container Waiting.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { Logger } from '../../../lib/logging.js';
+import { parseKubeconfig } from '../../../lib/kubeconfig.js';
+import { ApiError, KubeClient, type KubeObject } from '../../inmemory/kubeclient.js';
+import { parseFlags } from '../../inmemory/staticpods.js';
+import { prepareHostPath, ProcessContainer, type Bind, type ContainerSpec, type ContainerState } from './container.js';
+import { resolveImage } from './images.js';
+
+export const MANIFESTS_DIR = '/etc/kubernetes/manifests';
+export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
+export const KUBEADM_FLAGS = '/var/lib/kubelet/kubeadm-flags.env';
+const LEASE_DURATION_S = 40;
+
+interface PodManifest {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: {
+    containers: ContainerSpec[];
+    volumes?: { name: string; hostPath?: { path: string; type?: string } }[];
+    terminationGracePeriodSeconds?: number;
+    [k: string]: unknown;
+  };
+}
+
+interface StaticPod {
+  file: string;
+  manifest: PodManifest;
+  hash: string;
+  uid: string;
+  startTime: string;
+  containers: ProcessContainer[];
+  /** Containers that cannot run (no binary): name → why. */
+  blocked: Map<string, string>;
+  mirrorUID?: string;
+  eventsSent: Set<string>;
+  /** Condition type → [status, when it last changed], so lastTransitionTime means what it says. */
+  transitions: Map<string, [string, string]>;
+}
+
+export interface ProcessKubeletOptions {
+  machine: string;
+  providerID: string;
+  address: string;
+  version: string;
+  logger: Logger;
+  /** Env to resolve the kube cache with (KUBE_CACHE). */
+  env: NodeJS.ProcessEnv;
+  leaseRenewMs?: number;
+  resyncMs?: number;
+}
+
+export class ProcessKubelet {
+  private readonly pods = new Map<string, StaticPod>();
+  private watcher?: FSWatcher;
+  private syncTimer?: NodeJS.Timeout;
+  private resyncTimer?: NodeJS.Timeout;
+  private statusTimer?: NodeJS.Timeout;
+  private leaseTimer?: NodeJS.Timeout;
+  private syncing = false;
+  private again = false;
+  private client?: KubeClient;
+  private nodeName?: string;
+  private nodeUID?: string;
+  private stopped = false;
+  private statusDirty = false;
+  /** The kubelet reports its conditions unchanged from its start: they last changed then. */
+  private readySince?: string;
+
+  constructor(private readonly o: ProcessKubeletOptions) {}
+
+  start(): void {
+    mkdirSync(MANIFESTS_DIR, { recursive: true });
+    try {
+      this.watcher = watch(MANIFESTS_DIR, () => this.schedule(100));
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // the periodic resync still finds changes
+    }
+    this.resyncTimer = setInterval(() => this.schedule(0), this.o.resyncMs ?? 2000);
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher?.close();
+    for (const t of [this.syncTimer, this.statusTimer]) if (t) clearTimeout(t);
+    for (const t of [this.resyncTimer, this.leaseTimer]) if (t) clearInterval(t);
+    // etcd last: a kube-apiserver whose etcd is gone spends its whole grace period failing to drain.
+    const isEtcd = (p: StaticPod): boolean => p.manifest.metadata.labels?.component === 'etcd';
+    const pods = [...this.pods.values()];
+    await Promise.allSettled(pods.filter((p) => !isEtcd(p)).flatMap((p) => p.containers.map((c) => c.stop())));
+    await Promise.allSettled(pods.filter(isEtcd).flatMap((p) => p.containers.map((c) => c.stop())));
+    this.client?.close();
+  }
+
+  private lastWarning = '';
+
+  /** A failure that repeats every sync is logged when it changes, not every time. */
+  private warnOnce(msg: string, err: unknown): void {
+    const text = err instanceof Error ? err.message : String(err);
+    if (text === this.lastWarning) return;
+    this.lastWarning = text;
+    this.o.logger.warn({ err: text }, msg);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      if (this.syncing) {
+        this.again = true;
+        return;
+      }
+      this.syncing = true;
+      void this.sync().catch((err: unknown) => this.o.logger.warn({ err: String(err) }, 'kubelet sync failed')).finally(() => {
+        this.syncing = false;
+        if (this.again) {
+          this.again = false;
+          this.schedule(0);
+        }
+      });
+    }, ms);
+  }
+
+  private async sync(): Promise<void> {
+    await this.syncStaticPods();
+    if (!this.nodeUID && existsSync(KUBELET_CONF)) {
+      try {
+        await this.register();
+      } catch (err) {
+        this.warnOnce('node registration failed; retrying', err);
+      }
+    }
+    if (this.nodeUID && this.statusDirty) {
+      this.statusDirty = false;
+      try {
+        await this.syncMirrorPods();
+      } catch (err) {
+        this.statusDirty = true;
+        this.warnOnce('mirror pod sync failed; retrying', err);
+      }
+    }
+  }
+
+  private readManifests(): Map<string, { manifest: PodManifest; hash: string }> {
+    const want = new Map<string, { manifest: PodManifest; hash: string }>();
+    let files: string[] = [];
+    try {
+      files = readdirSync(MANIFESTS_DIR).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.startsWith('.'));
+    } catch {
+      return want;
+    }
+    for (const f of files) {
+      try {
+        const text = readFileSync(join(MANIFESTS_DIR, f), 'utf8');
+        const m = yaml.load(text) as PodManifest | null;
+        if (!m?.metadata?.name || !Array.isArray(m.spec?.containers) || m.spec.containers.length === 0) continue;
+        want.set(f, { manifest: m, hash: createHash('sha256').update(text).digest('hex').slice(0, 32) });
+      } catch {
+        // half-written or invalid: the kubelet ignores it until it parses
+      }
+    }
+    return want;
+  }
+
+  private async syncStaticPods(): Promise<void> {
+    const want = this.readManifests();
+    for (const [file, pod] of [...this.pods]) {
+      if (want.get(file)?.hash !== pod.hash) {
+        this.pods.delete(file);
+        await Promise.allSettled(pod.containers.map((c) => c.stop()));
+        this.statusDirty = true;
+      }
+    }
+    for (const [file, { manifest, hash }] of want) {
+      if (this.pods.has(file) || this.stopped) continue;
+      this.pods.set(file, this.startPod(file, manifest, hash));
+      this.statusDirty = true;
+    }
+  }
+
+  private podName(m: PodManifest): string {
+    return `${m.metadata.name}-${this.o.machine}`;
+  }
+
+  private startPod(file: string, manifest: PodManifest, hash: string): StaticPod {
+    const ns = manifest.metadata.namespace ?? 'default';
+    const name = this.podName(manifest);
+    const pod: StaticPod = {
+      file, manifest, hash, uid: hash, startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      containers: [], blocked: new Map(), eventsSent: new Set(), transitions: new Map(),
+    };
+    const volumes = new Map((manifest.spec.volumes ?? []).map((v) => [v.name, v]));
+    for (const c of manifest.spec.containers) {
+      const image = resolveImage(c.image, this.o.env);
+      if (image instanceof Error) {
+        pod.blocked.set(c.name, image.message);
+        this.o.logger.warn({ pod: name, container: c.name, reason: image.message }, 'container cannot run');
+        continue;
+      }
+      const binds: Bind[] = [];
+      let bad: string | undefined;
+      for (const vm of c.volumeMounts ?? []) {
+        const v = volumes.get(vm.name);
+        if (!v?.hostPath) {
+          bad = `volume ${vm.name}: only hostPath volumes are supported by the process kubelet`;
+          break;
+        }
+        bad = prepareHostPath(v.hostPath.path, v.hostPath.type);
+        if (bad) break;
+        binds.push({ source: v.hostPath.path, target: vm.mountPath, readOnly: Boolean(vm.readOnly) });
+      }
+      if (bad) {
+        pod.blocked.set(c.name, bad);
+        continue;
+      }
+      const container = new ProcessContainer({
+        spec: c, image, binds, podIP: this.o.address,
+        logDir: join('/var/log/pods', `${ns}_${name}_${pod.uid}`, c.name),
+        terminationGraceMs: Math.min((manifest.spec.terminationGracePeriodSeconds ?? 30) * 1000, 10_000),
+        onChange: () => this.statusChanged(),
+      });
+      pod.containers.push(container);
+      container.start();
+    }
+    this.o.logger.info({ pod: name, containers: pod.containers.map((c) => c.name), blocked: [...pod.blocked.keys()] }, 'static pod started');
+    return pod;
+  }
+
+  private statusChanged(): void {
+    this.statusDirty = true;
+    if (this.statusTimer || this.stopped) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = undefined;
+      this.schedule(0);
+    }, 200);
+  }
+
+  private kubeletFlags(): Map<string, string> {
+    if (!existsSync(KUBEADM_FLAGS)) return new Map();
+    const m = readFileSync(KUBEADM_FLAGS, 'utf8').match(/KUBELET_KUBEADM_ARGS="?([^"\n]*)"?/);
+    return parseFlags((m?.[1] ?? '').split(/\s+/).filter(Boolean));
+  }
+
+  private async register(): Promise<void> {
+    const text = readFileSync(KUBELET_CONF, 'utf8');
+    const kc = parseKubeconfig(text);
+    const certPem = kc.clientCertPem ?? (kc.clientCertificatePath ? readFileSync(kc.clientCertificatePath, 'utf8') : undefined);
+    if (!certPem) throw new Error('kubelet.conf has no client certificate');
+    const cn = /CN=([^\n,]+)/.exec(new X509Certificate(certPem).subject)?.[1] ?? '';
+    if (!cn.startsWith('system:node:')) throw new Error(`kubelet.conf identity ${cn} is not a node`);
+    this.nodeName = cn.slice('system:node:'.length);
+    this.client ??= KubeClient.fromKubeconfig(text, { maxSockets: 2 });
+    const flags = this.kubeletFlags();
+    const labels: Record<string, string> = {
+      'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+      'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64',
+    };
+    for (const kv of (flags.get('node-labels') ?? '').split(',').filter(Boolean)) {
+      const [k, v = ''] = kv.split('=');
+      if (k) labels[k] = v;
+    }
+    const taints = (flags.get('register-with-taints') ?? '').split(',').filter(Boolean).map((t) => {
+      const [kv = '', effect = 'NoSchedule'] = t.split(':');
+      const [key = '', value] = kv.split('=');
+      return value === undefined ? { key, effect } : { key, value, effect };
+    });
+    const path = `/api/v1/nodes/${this.nodeName}`;
+    let node = await this.client.getOrUndefined(path);
+    if (!node) {
+      try {
+        node = await this.client.create('/api/v1/nodes', {
+          apiVersion: 'v1', kind: 'Node',
+          metadata: { name: this.nodeName, labels, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
+          spec: { providerID: this.o.providerID, ...(taints.length ? { taints } : {}) },
+        });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 409)) throw err;
+        node = await this.client.get(path);
+      }
+    }
+    await this.client.mergePatch(`${path}/status`, { status: this.nodeStatus() });
+    const uid = node!.metadata.uid;
+    this.nodeUID = uid;
+    await this.renewLease();
+    this.o.logger.info({ node: this.nodeName }, 'node registered');
+    const every = this.o.leaseRenewMs ?? 10_000;
+    this.leaseTimer = setInterval(() => {
+      void this.renewLease().catch(() => undefined);
+      void this.client?.mergePatch(`${path}/status`, { status: this.nodeStatus() }).catch(() => undefined);
+      this.statusDirty = true;
+      this.schedule(0);
+    }, every);
+    this.statusDirty = true;
+  }
+
+  private nodeStatus(): Record<string, unknown> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    this.readySince ??= now;
+    const since = this.readySince;
+    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: since });
+    const memKi = Math.floor(totalmem() / 1024);
+    return {
+      conditions: [
+        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      addresses: [{ type: 'InternalIP', address: this.o.address }, { type: 'Hostname', address: this.o.machine }],
+      capacity: { cpu: String(cpus().length), memory: `${memKi}Ki`, pods: '110' },
+      allocatable: { cpu: String(cpus().length), memory: `${memKi}Ki`, pods: '110' },
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: createHash('sha256').update(this.o.providerID).digest('hex').slice(0, 32), systemUUID: this.o.providerID, bootID: '',
+        kernelVersion: '', osImage: 'clusterd local machine', containerRuntimeVersion: 'process://clusterd',
+        kubeletVersion: this.o.version, kubeProxyVersion: '', operatingSystem: 'linux', architecture: 'amd64',
+      },
+    };
+  }
+
+  private async renewLease(): Promise<void> {
+    if (!this.client || !this.nodeName || this.stopped) return;
+    const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${this.nodeName}`;
+    const renewTime = new Date().toISOString().replace('Z', '000Z');
+    try {
+      await this.client.mergePatch(path, { spec: { holderIdentity: this.nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime } });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+      const lease: KubeObject = {
+        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+        metadata: { name: this.nodeName, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: this.nodeUID! }] },
+        spec: { holderIdentity: this.nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime },
+      };
+      await this.client.create('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease);
+    }
+  }
+
+  private mirrorPath(pod: StaticPod): string {
+    return `/api/v1/namespaces/${pod.manifest.metadata.namespace ?? 'default'}/pods/${this.podName(pod.manifest)}`;
+  }
+
+  private async syncMirrorPods(): Promise<void> {
+    // The Node authorizer lets a kubelet read only the Pods bound to it: list those, as the kubelet's informer does.
+    const list = await this.client!.get<{ items: KubeObject[] }>(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.nodeName}`)}`);
+    const mine = new Map(list.items.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+    // Mirror Pods whose manifest is gone (removed while the API server was unreachable too) are deleted, as the
+    // kubelet's orphaned-mirror-pod cleanup does.
+    const wanted = new Set([...this.pods.values()].map((p) => `${p.manifest.metadata.namespace ?? 'default'}/${this.podName(p.manifest)}`));
+    for (const [key, p] of mine) {
+      if (wanted.has(key) || !p.metadata.annotations?.['kubernetes.io/config.mirror']) continue;
+      await this.client!.request('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } })
+        .catch((err: unknown) => {
+          if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+        });
+    }
+    for (const pod of this.pods.values()) {
+      await this.ensureMirror(pod, mine.get(`${pod.manifest.metadata.namespace ?? 'default'}/${this.podName(pod.manifest)}`));
+      await this.postEvents(pod);
+      await this.client!.mergePatch(`${this.mirrorPath(pod)}/status`, { status: this.podStatus(pod) });
+    }
+  }
+
+  /** The mirror Pod, created (or re-created when its manifest changed) with the Node as owner, as NodeRestriction demands. */
+  private async ensureMirror(pod: StaticPod, existing: KubeObject | undefined): Promise<void> {
+    const path = this.mirrorPath(pod);
+    const ns = pod.manifest.metadata.namespace ?? 'default';
+    if (existing && existing.metadata.annotations?.['kubernetes.io/config.mirror'] === pod.hash) {
+      pod.mirrorUID = existing.metadata.uid;
+      return;
+    }
+    if (existing) {
+      await this.client!.request('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: existing.metadata.uid } }).catch(() => undefined);
+    }
+    const m = pod.manifest;
+    const created = await this.client!.create(`/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: {
+        name: this.podName(m), namespace: ns, labels: m.metadata.labels,
+        annotations: {
+          ...m.metadata.annotations,
+          'kubernetes.io/config.hash': pod.hash, 'kubernetes.io/config.mirror': pod.hash,
+          'kubernetes.io/config.seen': new Date().toISOString(), 'kubernetes.io/config.source': 'file',
+        },
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName!, uid: this.nodeUID!, controller: true }],
+      },
+      spec: { ...m.spec, nodeName: this.nodeName },
+    });
+    pod.mirrorUID = created.metadata.uid;
+  }
+
+  private async postEvents(pod: StaticPod): Promise<void> {
+    const ns = pod.manifest.metadata.namespace ?? 'default';
+    for (const [container, why] of pod.blocked) {
+      if (pod.eventsSent.has(container)) continue;
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      await this.client!.create(`/api/v1/namespaces/${ns}/events`, {
+        apiVersion: 'v1', kind: 'Event',
+        metadata: { name: `${this.podName(pod.manifest)}.${createHash('sha256').update(container + pod.hash).digest('hex').slice(0, 16)}`, namespace: ns },
+        involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: this.podName(pod.manifest), uid: pod.mirrorUID, fieldPath: `spec.containers{${container}}` },
+        reason: 'Failed', message: why, type: 'Warning', count: 1, firstTimestamp: now, lastTimestamp: now,
+        source: { component: 'kubelet', host: this.nodeName },
+        reportingComponent: 'kubelet', reportingInstance: this.nodeName,
+      }).catch((err: unknown) => {
+        if (!(err instanceof ApiError && err.code === 409)) throw err;
+      });
+      pod.eventsSent.add(container);
+    }
+  }
+
+  /** The Pod's status from its processes: nothing is Running that does not run. */
+  podStatus(pod: StaticPod): Record<string, unknown> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const statuses = pod.manifest.spec.containers.map((spec) => {
+      const c = pod.containers.find((x) => x.name === spec.name);
+      const blocked = pod.blocked.get(spec.name);
+      const state: ContainerState = c ? c.state : { waiting: { reason: 'ErrImagePull', message: blocked ?? 'not started' } };
+      return {
+        name: spec.name, image: spec.image, imageID: '', ready: Boolean(c?.ready && 'running' in c.state),
+        started: Boolean(c?.started && 'running' in (c?.state ?? {})), restartCount: c?.restartCount ?? 0,
+        state, ...(c?.lastState ? { lastState: c.lastState } : { lastState: {} }),
+        ...(c?.containerID ? { containerID: c.containerID } : {}),
+      };
+    });
+    const allRunning = statuses.every((s) => 'running' in s.state);
+    const allReady = statuses.every((s) => s.ready);
+    const cond = (type: string, ok: boolean) => {
+      const status = ok ? 'True' : 'False';
+      const prev = pod.transitions.get(type);
+      const since = prev && prev[0] === status ? prev[1] : now;
+      pod.transitions.set(type, [status, since]);
+      return { type, status, lastProbeTime: null, lastTransitionTime: since };
+    };
+    return {
+      phase: allRunning ? 'Running' : 'Pending',
+      conditions: [cond('PodReadyToStartContainers', true), cond('Initialized', true), cond('Ready', allReady), cond('ContainersReady', allReady), cond('PodScheduled', true)],
+      hostIP: this.o.address, hostIPs: [{ ip: this.o.address }], podIP: this.o.address, podIPs: [{ ip: this.o.address }],
+      // No qosClass: the API server computed it at creation and it is immutable.
+      startTime: pod.startTime, containerStatuses: statuses,
+    };
+  }
+}
