@@ -177,8 +177,10 @@ export async function waitForControlPlaneComponents(out: Printer, checks: Compon
     for (;;) {
       try {
         const res = await httpsGetJSON(c.url, { ...(c.ca ? { ca: c.ca } : { insecure: true }), timeoutMs: 5000 });
-        // 401/403 still prove a live, correctly-certified server when anonymous access is off
-        if (res.status === 200 || (c.ca && (res.status === 401 || res.status === 403))) {
+        // 401 still proves a live, correctly-certified server when anonymous access is off. A 403 does not: anonymous
+        // /livez is allowed by system:public-info-viewer, so a real kube-apiserver answers 403 only until its RBAC
+        // bootstrap roles exist, and the phases after this one would find no cluster-admin (as waitForAPIServer).
+        if (res.status === 200 || (c.ca && res.status === 401)) {
           out.phase('control-plane-check', `${c.name} is healthy after ${((Date.now() - started) / 1000).toFixed(3)}s`);
           return undefined;
         }
