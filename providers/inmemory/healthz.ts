@@ -26,6 +26,8 @@ export interface HealthOptions {
   scheme?: 'http' | 'https';
   /** Whether the component reports healthy now (default: always). */
   healthy?: () => boolean;
+  /** Do not keep the process alive for this server (test stand-ins that live as long as their process). */
+  unref?: boolean;
 }
 
 export async function startHealthServer(host: string, port: number, opts: HealthOptions = {}): Promise<HealthServer> {
@@ -51,6 +53,7 @@ export async function startHealthServer(host: string, port: number, opts: Health
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  if (opts.unref) server.unref();
   return {
     url: `${scheme}://${host}:${port}`,
     close: () => new Promise<void>((resolve) => {
