@@ -85,11 +85,23 @@ function withExtra(base: Vol[], extra: HostPathMount[]): Vol[] {
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-function probe(host: string, port: number, path: string, scheme: 'HTTP' | 'HTTPS', failureThreshold: number, initialDelaySeconds = 10, periodSeconds = 10): object {
-  return { failureThreshold, httpGet: { host, path, port, scheme }, initialDelaySeconds, periodSeconds, timeoutSeconds: 15 };
+/** kubeadm's probes point at the container's named port "probe-port" (staticpodutil, 1.30+). */
+const PROBE_PORT = 'probe-port';
+
+function probe(host: string, path: string, scheme: 'HTTP' | 'HTTPS', failureThreshold: number, initialDelaySeconds = 10, periodSeconds = 10): object {
+  return { failureThreshold, httpGet: { host, path, port: PROBE_PORT, scheme }, initialDelaySeconds, periodSeconds, timeoutSeconds: 15 };
 }
 
-function pod(component: string, command: string[], img: string, vols: Vol[], probes: Record<string, object>, requests: Record<string, string>,
+/** kubeadm's three probes: liveness, readiness (when the component has one) and startup. */
+function probes(host: string, scheme: 'HTTP' | 'HTTPS', live: string, ready?: string, startup = live): Record<string, object> {
+  return {
+    livenessProbe: probe(host, live, scheme, 8),
+    ...(ready ? { readinessProbe: probe(host, ready, scheme, 3, 0, 1) } : {}),
+    startupProbe: probe(host, startup, scheme, 24),
+  };
+}
+
+function pod(component: string, command: string[], img: string, vols: Vol[], probes: Record<string, object>, probePort: number, requests: Record<string, string>,
   annotations?: Record<string, string>, pullPolicy = 'IfNotPresent'): PodManifest {
   return {
     apiVersion: 'v1',
@@ -97,7 +109,8 @@ function pod(component: string, command: string[], img: string, vols: Vol[], pro
     metadata: { creationTimestamp: null, labels: { component, tier: 'control-plane' }, name: component, namespace: 'kube-system', ...(annotations ? { annotations } : {}) },
     spec: {
       containers: [{
-        command, image: img, imagePullPolicy: pullPolicy, name: component, ...probes, resources: { requests },
+        command, image: img, imagePullPolicy: pullPolicy, name: component, ...probes,
+        ports: [{ containerPort: probePort, name: PROBE_PORT, protocol: 'TCP' }], resources: { requests },
         volumeMounts: vols.map((v) => ({ mountPath: v.mountPath, name: v.name, ...(v.readOnly ? { readOnly: true } : {}) })),
       }],
       hostNetwork: true,
@@ -153,11 +166,7 @@ export function apiServerManifest(input: ManifestInput): PodManifest {
   const command = ['kube-apiserver', ...buildArgs(defaults, cfg.apiServer.extraArgs)];
   const vols = withExtra([...caVolumes(), vol('k8s-certs', pki, true)], cfg.apiServer.extraVolumes);
   const host = local.advertiseAddress;
-  return pod('kube-apiserver', command, image(cfg, 'kube-apiserver'), vols, {
-    livenessProbe: probe(host, local.bindPort, '/livez', 'HTTPS', 8),
-    readinessProbe: probe(host, local.bindPort, '/readyz', 'HTTPS', 3, 0, 1),
-    startupProbe: probe(host, local.bindPort, '/livez', 'HTTPS', 24),
-  }, { cpu: '250m' }, { [C.ANNOTATION_APISERVER_ENDPOINT]: joinHostPort(local.advertiseAddress, local.bindPort) });
+  return pod('kube-apiserver', command, image(cfg, 'kube-apiserver'), vols, probes(host, 'HTTPS', '/livez', '/readyz'), local.bindPort, { cpu: '250m' }, { [C.ANNOTATION_APISERVER_ENDPOINT]: joinHostPort(local.advertiseAddress, local.bindPort) });
 }
 
 function featureGates(g: Record<string, boolean>): string {
@@ -197,10 +206,8 @@ export function controllerManagerManifest(input: ManifestInput): PodManifest {
     vol('k8s-certs', pki, true),
     vol('kubeconfig', kubeconfig, true, 'FileOrCreate'),
   ], cfg.controllerManager.extraVolumes);
-  return pod('kube-controller-manager', command, image(cfg, 'kube-controller-manager'), vols, {
-    livenessProbe: probe('127.0.0.1', C.KUBE_CONTROLLER_MANAGER_PORT, '/healthz', 'HTTPS', 8),
-    startupProbe: probe('127.0.0.1', C.KUBE_CONTROLLER_MANAGER_PORT, '/healthz', 'HTTPS', 24),
-  }, { cpu: '200m' });
+  return pod('kube-controller-manager', command, image(cfg, 'kube-controller-manager'), vols, probes('127.0.0.1', 'HTTPS', '/healthz'),
+    C.KUBE_CONTROLLER_MANAGER_PORT, { cpu: '200m' });
 }
 
 export function schedulerManifest(input: ManifestInput): PodManifest {
@@ -216,10 +223,8 @@ export function schedulerManifest(input: ManifestInput): PodManifest {
   if (Object.keys(cfg.featureGates).length > 0) defaults['feature-gates'] = featureGates(cfg.featureGates);
   const command = ['kube-scheduler', ...buildArgs(defaults, cfg.scheduler.extraArgs)];
   const vols = withExtra([vol('kubeconfig', kubeconfig, true, 'FileOrCreate')], cfg.scheduler.extraVolumes);
-  return pod('kube-scheduler', command, image(cfg, 'kube-scheduler'), vols, {
-    livenessProbe: probe('127.0.0.1', C.KUBE_SCHEDULER_PORT, '/healthz', 'HTTPS', 8),
-    startupProbe: probe('127.0.0.1', C.KUBE_SCHEDULER_PORT, '/healthz', 'HTTPS', 24),
-  }, { cpu: '100m' });
+  // kube-scheduler: /livez and /readyz, as kubeadm 1.37 probes it
+  return pod('kube-scheduler', command, image(cfg, 'kube-scheduler'), vols, probes('127.0.0.1', 'HTTPS', '/livez', '/readyz'), C.KUBE_SCHEDULER_PORT, { cpu: '100m' });
 }
 
 export const etcdPeerURL = (address: string): string => `https://${joinHostPort(address, C.ETCD_PEER_PORT)}`;
@@ -262,11 +267,9 @@ export function etcdManifest(input: ManifestInput, existing?: EtcdMember[]): Pod
   const command = ['etcd', ...buildArgs(defaults, etcd.extraArgs)];
   const vols: Vol[] = [vol('etcd-certs', pki, false, 'DirectoryOrCreate'), vol('etcd-data', etcd.dataDir, false, 'DirectoryOrCreate')];
   const img = `${etcd.imageRepository ?? cfg.imageRepository}/etcd:${etcd.imageTag ?? componentVersions(cfg.kubernetesVersion).etcd}`;
-  const health = `/health?exclude=NOSPACE&serializable=true`;
-  return pod('etcd', command, img, vols, {
-    livenessProbe: probe('127.0.0.1', C.ETCD_METRICS_PORT, health, 'HTTP', 8),
-    startupProbe: probe('127.0.0.1', C.ETCD_METRICS_PORT, health, 'HTTP', 24),
-  }, { cpu: '100m', memory: '100Mi' }, { [C.ANNOTATION_ETCD_CLIENT_URLS]: client });
+  // etcd 3.6+: /livez and /readyz on the metrics listener (kubeadm 1.37's probes; /health?serializable=true before)
+  return pod('etcd', command, img, vols, probes('127.0.0.1', 'HTTP', '/livez', '/readyz', '/readyz'), C.ETCD_METRICS_PORT,
+    { cpu: '100m', memory: '100Mi' }, { [C.ANNOTATION_ETCD_CLIENT_URLS]: client });
 }
 
 export function manifestYaml(m: PodManifest): string {

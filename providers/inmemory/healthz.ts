@@ -19,8 +19,6 @@ function servingCert(): CertAndKey {
 export interface HealthServer {
   url: string;
   close(): Promise<void>;
-  /** Lets the process exit while this server still listens (a test's stand-ins live as long as the process). */
-  unref(): void;
 }
 
 export interface HealthOptions {
@@ -28,6 +26,8 @@ export interface HealthOptions {
   scheme?: 'http' | 'https';
   /** Whether the component reports healthy now (default: always). */
   healthy?: () => boolean;
+  /** Do not keep the process alive for this server (test stand-ins that live as long as their process). */
+  unref?: boolean;
 }
 
 export async function startHealthServer(host: string, port: number, opts: HealthOptions = {}): Promise<HealthServer> {
@@ -53,12 +53,12 @@ export async function startHealthServer(host: string, port: number, opts: Health
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  if (opts.unref) server.unref();
   return {
     url: `${scheme}://${host}:${port}`,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     }),
-    unref: () => void server.unref(),
   };
 }

@@ -32,13 +32,10 @@ export const LOOPBACK = `127.${64 + (process.pid % 64)}.${1 + ((process.pid >> 6
 let standIns: Promise<unknown> | undefined;
 function componentStandIns(): Promise<unknown> {
   standIns ??= Promise.all([
-    startHealthServer(LOOPBACK, 10257), startHealthServer(LOOPBACK, 10259), startHealthServer(LOOPBACK, 2381, { scheme: 'http' }),
-  ]).then((servers) => {
-    // They live as long as the test file; unreferenced, they do not keep it from ending (a 'beforeExit' close
-    // never ran, since listening servers keep the event loop from emptying).
-    for (const s of servers) s.unref();
-    return servers;
-  });
+    // unref'd: they live as long as this test process, and must not keep it from exiting
+    startHealthServer(LOOPBACK, 10257, { unref: true }), startHealthServer(LOOPBACK, 10259, { unref: true }),
+    startHealthServer(LOOPBACK, 2381, { scheme: 'http', unref: true }),
+  ]);
   return standIns;
 }
 /** The host the agent runs on in these tests: this process's, with LOOPBACK as its loopback. */
