@@ -7,6 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { silentLogger } from '../../lib/logging.js';
 import { validateProviderConfig } from '../../providers/config.js';
 import { defaultRegistry } from '../../providers/registry.js';
 import { parseUserData, runcmdScript } from '../../providers/local/cloudinit.js';
+import { runProbe } from '../../providers/local/kubelet/container.js';
 import { resolveImage } from '../../providers/local/kubelet/images.js';
 import type { MachineRecord } from '../../providers/local/layout.js';
 import { bridgeName, missingPrerequisites, rangeCollisions } from '../../providers/local/net.js';
@@ -160,4 +163,19 @@ test('local load balancer: new connections go to the members whose /readyz answe
   assert.deepEqual(routable([a, b], [true, true]), [a, b]);
   assert.deepEqual(routable([a, b], [false, false]), [a, b]);
   assert.deepEqual(routable([], []), []);
+});
+
+test('local kubelet: a probe may name its port (kubeadm probes "probe-port"); an unknown name fails the probe', async () => {
+  const server = createServer((_req, res) => res.writeHead(200).end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const ports = [{ name: 'probe-port', containerPort: port }];
+    assert.equal(await runProbe({ httpGet: { path: '/livez', port: 'probe-port' } }, '127.0.0.1', ports), true);
+    assert.equal(await runProbe({ httpGet: { path: '/livez', port } }, '127.0.0.1'), true);
+    assert.equal(await runProbe({ httpGet: { path: '/livez', port: 'other-port' } }, '127.0.0.1', ports), false);
+    assert.equal(await runProbe({ tcpSocket: { port: 'probe-port' } }, '127.0.0.1', ports), true);
+  } finally {
+    server.close();
+  }
 });

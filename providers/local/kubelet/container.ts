@@ -31,6 +31,8 @@ export interface ContainerSpec {
   env?: { name: string; value?: string }[];
   workingDir?: string;
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  /** Named ports: a probe may name one (kubeadm's probes use "probe-port"). */
+  ports?: { name?: string; containerPort: number }[];
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
@@ -189,7 +191,7 @@ export class ProcessContainer {
       const tick = async (): Promise<void> => {
         if (!alive()) return;
         if (gate()) {
-          const ok = await runProbe(probe, this.o.podIP);
+          const ok = await runProbe(probe, this.o.podIP, this.o.spec.ports);
           if (!alive()) return;
           if (ok) { successes++; failures = 0; } else { failures++; successes = 0; }
           if (onResult(ok, failures, successes) === false) return;
@@ -262,14 +264,17 @@ export class ProcessContainer {
 }
 
 /** One probe attempt: an HTTP(S) GET answered 200-399, or a TCP connect. TLS is not verified, as the kubelet does not. */
-export function runProbe(p: Probe, podIP: string): Promise<boolean> {
+export function runProbe(p: Probe, podIP: string, ports: ContainerSpec['ports'] = []): Promise<boolean> {
   const timeout = (p.timeoutSeconds ?? 1) * 1000;
+  // A port is a number or the name of one of the container's ports, as the kubelet resolves it; an unknown name fails.
+  const port = (v: number | string): number => (typeof v === 'number' || /^\d+$/.test(v) ? Number(v) : ports.find((q) => q.name === v)?.containerPort ?? NaN);
   return new Promise((resolve) => {
     if (p.httpGet) {
       const g = p.httpGet;
       const https = (g.scheme ?? 'HTTP').toUpperCase() === 'HTTPS';
+      if (Number.isNaN(port(g.port))) { resolve(false); return; }
       const req = (https ? httpsRequest : httpRequest)({
-        host: g.host || podIP, port: Number(g.port), path: g.path ?? '/', method: 'GET', timeout,
+        host: g.host || podIP, port: port(g.port), path: g.path ?? '/', method: 'GET', timeout,
         headers: { 'User-Agent': 'kube-probe/clusterd' }, ...(https ? { rejectUnauthorized: false } : {}),
       }, (res) => {
         res.resume();
@@ -279,7 +284,9 @@ export function runProbe(p: Probe, podIP: string): Promise<boolean> {
       req.on('error', () => resolve(false));
       req.end();
     } else if (p.tcpSocket) {
-      const s = connect({ host: p.tcpSocket.host || podIP, port: Number(p.tcpSocket.port), timeout });
+      const target = port(p.tcpSocket.port);
+      if (Number.isNaN(target)) { resolve(false); return; }
+      const s = connect({ host: p.tcpSocket.host || podIP, port: target, timeout });
       s.once('connect', () => { s.destroy(); resolve(true); });
       s.once('timeout', () => { s.destroy(); resolve(false); });
       s.once('error', () => resolve(false));
