@@ -3,7 +3,11 @@ import { BUILTIN_GROUP_ORDER, EXTRA_SUBRESOURCES } from './builtins.js';
 import { storageKeyOf, type Registry } from './registry.js';
 import type { ResourceInfo } from './types.js';
 
-export const KUBE_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-clusterd', gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2024-04-17T00:00:00Z', goVersion: 'go1.22.2', compiler: 'gc', platform: 'linux/amd64' };
+/**
+ * What the embedded API server reports at /version: the Kubernetes minor whose kubectl it is tested with (the
+ * default version), so that kubectl 1.36-1.37 prints no version-skew warning against it.
+ */
+export const KUBE_VERSION = { major: '1', minor: '37', gitVersion: 'v1.37.0-clusterd', gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-08-26T00:00:00Z', goVersion: 'go1.26.0', compiler: 'gc', platform: 'linux/amd64' };
 
 /** /version for a server that stands in for kube-apiserver at gitVersion (v1.37.2): major and minor follow from it. */
 export function versionInfo(gitVersion?: string): typeof KUBE_VERSION {
