@@ -19,6 +19,9 @@ import type { SimMachine } from './machine.js';
 import type { PodHost } from './kubelet.js';
 import { imageVersion, readFlagFile, type StaticPod } from './staticpods.js';
 
+/** How long a stopping member's API server keeps serving after it left the load balancer. */
+const API_SERVER_DRAIN_MS = 1000;
+
 export interface ClusterRecord {
   namespace: string;
   name: string;
@@ -116,6 +119,9 @@ export class SimCluster implements PodHost {
         this.apiServers.delete(machine);
         if (m) {
           this.lb?.removeBackend({ host: m.host, port: m.port });
+          // Drain, as kube-apiserver's graceful shutdown does: a connection the load balancer handed over just before
+          // the member left finishes its handshake and request; closing at once cut such a client off mid-TLS.
+          await new Promise((r) => setTimeout(r, API_SERVER_DRAIN_MS));
           await m.handle.close();
         }
         break;
