@@ -28,11 +28,22 @@ interface ConfigMapBody {
 
 /** GET over HTTPS, either pinned to ca or (first discovery fetch only) without verification. */
 export function httpsGetJSON(url: string, opts: { ca?: string; insecure?: boolean; timeoutMs?: number }): Promise<{ status: number; body: unknown }> {
+  return getJSON(url, opts);
+}
+
+/** A plain-HTTP GET of a JSON document (etcd's /health on its metrics listener). */
+export function httpGetJSON(url: string, timeoutMs = 10_000): Promise<{ status: number; body: unknown }> {
+  return getJSON(url, { timeoutMs });
+}
+
+/** GET a JSON document over HTTP or HTTPS (by the URL's scheme); a body that is not JSON is kept as text. */
+function getJSON(url: string, opts: { ca?: string; insecure?: boolean; timeoutMs?: number }): Promise<{ status: number; body: unknown }> {
+  const tls = url.startsWith('https:');
   return new Promise((resolve, reject) => {
-    const req = request(url, {
+    const req = (tls ? request : httpRequest)(url, {
       method: 'GET',
       headers: { Accept: 'application/json' },
-      ...(opts.insecure ? { rejectUnauthorized: false } : { ca: opts.ca, rejectUnauthorized: true }),
+      ...(!tls ? {} : opts.insecure ? { rejectUnauthorized: false } : { ca: opts.ca, rejectUnauthorized: true }),
       timeout: opts.timeoutMs ?? 10_000,
     }, (res) => {
       const chunks: Buffer[] = [];
@@ -44,29 +55,6 @@ export function httpsGetJSON(url: string, opts: { ca?: string; insecure?: boolea
           body = JSON.parse(text);
         } catch {
           // non-JSON error page: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** A plain-HTTP GET of a JSON document (etcd's /health on its metrics listener). */
-export function httpGetJSON(url: string, timeoutMs = 10_000): Promise<{ status: number; body: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'GET', headers: { Accept: 'application/json' }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text
         }
         resolve({ status: res.statusCode ?? 0, body });
       });

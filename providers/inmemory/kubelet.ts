@@ -9,9 +9,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../../lib/logging.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
+import { nodeNameOfCert, registrationOf } from '../kubelet-node.js';
 import { ApiError, KubeClient, type KubeObject } from './kubeclient.js';
 import { parseFlags, parseStaticPod, type StaticPod } from './staticpods.js';
 
@@ -174,24 +174,10 @@ export class SimKubelet {
     const kc = parseKubeconfig(text);
     const certPem = kc.clientCertPem ?? (kc.clientCertificatePath ? readFileSync(join(this.o.root, kc.clientCertificatePath), 'utf8') : undefined);
     if (!certPem) throw new Error('kubelet.conf has no client certificate');
-    const cn = new X509Certificate(certPem).subject.match(/CN=([^\n,]+)/)?.[1] ?? '';
-    if (!cn.startsWith('system:node:')) throw new Error(`kubelet.conf identity ${cn} is not a node`);
-    this.nodeName = cn.slice('system:node:'.length);
+    this.nodeName = nodeNameOfCert(certPem);
     this.client ??= KubeClient.fromKubeconfig(text, { maxSockets: 1, root: this.o.root });
     const flags = this.kubeletFlags();
-    const labels: Record<string, string> = {
-      'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
-      'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64',
-    };
-    for (const kv of (flags.get('node-labels') ?? '').split(',').filter(Boolean)) {
-      const [k, v = ''] = kv.split('=');
-      if (k) labels[k] = v;
-    }
-    const taints = (flags.get('register-with-taints') ?? '').split(',').filter(Boolean).map((t) => {
-      const [kv = '', effect = 'NoSchedule'] = t.split(':');
-      const [key = '', value] = kv.split('=');
-      return value === undefined ? { key, effect } : { key, value, effect };
-    });
+    const { labels, taints } = registrationOf(this.nodeName, flags);
     const path = `/api/v1/nodes/${this.nodeName}`;
     const existing = await this.client.getOrUndefined(path);
     if (!existing) {

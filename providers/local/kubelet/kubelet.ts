@@ -9,7 +9,7 @@
  *     only while its process runs, Ready only after its readiness probe (or, without one, its start) succeeded;
  *   - records a Warning Event when a Pod's image maps to no built binary, and reports that container Waiting.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import yaml from 'js-yaml';
 import type { Logger } from '../../../lib/logging.js';
 import { parseKubeconfig } from '../../../lib/kubeconfig.js';
 import { ApiError, KubeClient, type KubeObject } from '../../inmemory/kubeclient.js';
+import { nodeNameOfCert, registrationOf } from '../../kubelet-node.js';
 import { parseFlags } from '../../inmemory/staticpods.js';
 import { prepareHostPath, ProcessContainer, type Bind, type ContainerSpec, type ContainerState } from './container.js';
 import { resolveImage } from './images.js';
@@ -264,24 +265,10 @@ export class ProcessKubelet {
     const kc = parseKubeconfig(text);
     const certPem = kc.clientCertPem ?? (kc.clientCertificatePath ? readFileSync(kc.clientCertificatePath, 'utf8') : undefined);
     if (!certPem) throw new Error('kubelet.conf has no client certificate');
-    const cn = /CN=([^\n,]+)/.exec(new X509Certificate(certPem).subject)?.[1] ?? '';
-    if (!cn.startsWith('system:node:')) throw new Error(`kubelet.conf identity ${cn} is not a node`);
-    this.nodeName = cn.slice('system:node:'.length);
+    this.nodeName = nodeNameOfCert(certPem);
     this.client ??= KubeClient.fromKubeconfig(text, { maxSockets: 2 });
     const flags = this.kubeletFlags();
-    const labels: Record<string, string> = {
-      'kubernetes.io/hostname': this.nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
-      'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64',
-    };
-    for (const kv of (flags.get('node-labels') ?? '').split(',').filter(Boolean)) {
-      const [k, v = ''] = kv.split('=');
-      if (k) labels[k] = v;
-    }
-    const taints = (flags.get('register-with-taints') ?? '').split(',').filter(Boolean).map((t) => {
-      const [kv = '', effect = 'NoSchedule'] = t.split(':');
-      const [key = '', value] = kv.split('=');
-      return value === undefined ? { key, effect } : { key, value, effect };
-    });
+    const { labels, taints } = registrationOf(this.nodeName, flags);
     const path = `/api/v1/nodes/${this.nodeName}`;
     let node = await this.client.getOrUndefined(path);
     if (!node) {
