@@ -9,7 +9,8 @@
 import type { Client } from '../../runtime/client.js';
 import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
-import { decryptCerts, newCertificateKey, SHARED_CERT_FILES, uploadCerts as uploadKubeadmCerts } from '../../bootstrap/copycerts.js';
+import { decryptCerts, newCertificateKey, uploadCerts as uploadKubeadmCerts } from '../../bootstrap/copycerts.js';
+import { clusterPKIFiles } from '../../bootstrap/pki-files.js';
 import { bootstrapTokenSecret, bootstrapTokenSecretName, newBootstrapToken, parseBootstrapToken } from '../../bootstrap/tokens.js';
 import { DEFAULT_CERT_TOKEN_TTL_SECONDS, KUBEADM_CERTS_SECRET, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from '../../bootstrap/constants.js';
 import { secretNames } from './names.js';
@@ -23,17 +24,6 @@ export const KUBEADM_CERTS_MIN_REMAINING_MS = 20 * 60 * 1000;
 interface SecretObj extends KubeObject {
   type?: string;
   data?: Record<string, string>;
-}
-
-/** The plaintext files kubeadm-certs carries, from the cluster's PKI Secrets. */
-export function sharedCertFiles(pki: ClusterPKI): Record<string, string> {
-  const files: Record<(typeof SHARED_CERT_FILES)[number], string> = {
-    'ca.crt': pki.ca.certPem, 'ca.key': pki.ca.keyPem,
-    'sa.key': pki.sa.keyPem, 'sa.pub': pki.sa.certPem,
-    'front-proxy-ca.crt': pki.proxy.certPem, 'front-proxy-ca.key': pki.proxy.keyPem,
-    'etcd/ca.crt': pki.etcd.certPem, 'etcd/ca.key': pki.etcd.keyPem,
-  };
-  return files;
 }
 
 const unb64 = (s: string | undefined): string => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
@@ -153,7 +143,7 @@ export async function uploadCerts(workload: Client, pki: ClusterPKI, certificate
       return created.metadata.uid!;
     },
     apply: (obj) => createOrReplace(workload, obj as unknown as KubeObject),
-  }, { files: sharedCertFiles(pki), certificateKey, ttlSeconds: DEFAULT_CERT_TOKEN_TTL_SECONDS, now });
+  }, { files: clusterPKIFiles(pki), certificateKey, ttlSeconds: DEFAULT_CERT_TOKEN_TTL_SECONDS, now });
 }
 
 /** Create, or replace the existing object of the same name (kubeadm's CreateOrUpdate*). */
