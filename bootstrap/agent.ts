@@ -266,7 +266,7 @@ function agentProgram(io: AgentIO, opts: RunAgentOptions): Command {
       .action(async (endpoint: string | undefined, _o, cmd: Command) => joinRun(path)(parsedArgs(cmd, [endpoint])));
   };
 
-  const program = new Command('agent')
+  const program = new Command('clusterd agent')
     .description('Bootstrap this machine: kubeadm init and join, phase by phase')
     // io is not necessarily a terminal: help wraps at a fixed width
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), getOutHelpWidth: () => 120, getErrHelpWidth: () => 120 })

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { runAgent } from './agent.js';
 
-/** `clusterd agent ...`: the arguments go verbatim to runAgent, which owns their parsing (kubeadm's flag set). */
+/** `clusterd agent ...`: the arguments go verbatim to runAgent, whose own command tree (generated from the phase lists) parses them. */
 export function agentCommand(): Command {
   return new Command('agent')
     .description('bootstrap this machine: kubeadm init and join phases (clusterd agent help)')

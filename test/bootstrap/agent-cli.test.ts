@@ -26,7 +26,7 @@ test('every init and join phase is a subcommand whose --help shows its descripti
     for (const p of phases) {
       const r = await run([mode, 'phase', ...p.path.split('/'), '--help']);
       assert.equal(r.code, 0, `${mode} phase ${p.path} --help: ${r.err}`);
-      assert.match(r.out, new RegExp(`Usage: agent ${mode} phase ${p.path.split('/').join(' ')} `), p.path);
+      assert.match(r.out, new RegExp(`Usage: clusterd agent ${mode} phase ${p.path.split('/').join(' ')} `), p.path);
       assert.ok(r.out.replace(/\s+/g, ' ').includes(p.short), `${mode} phase ${p.path} --help shows "${p.short}"`);
       // the slash spelling reaches the same command
       const slash = await run([mode, 'phase', p.path, '--help']);
