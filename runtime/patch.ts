@@ -7,7 +7,7 @@
  * Nothing is written when nothing changed.
  */
 import type { Client } from './client.js';
-import type { Condition } from './conditions.js';
+import { sortConditions, type Condition } from './conditions.js';
 import { isConflict } from './errors.js';
 import type { KubeObject } from './types.js';
 
@@ -81,7 +81,7 @@ function diffConditions(before: KubeObject, after: KubeObject): ConditionChanges
 
 function applyConditionChanges(base: Condition[], ch: ConditionChanges): Condition[] {
   const out = base.filter((c) => !ch.removed.includes(c.type) && !ch.set.some((s) => s.type === c.type));
-  return [...out, ...ch.set].sort((x, y) => (x.type === 'Ready' ? -1 : y.type === 'Ready' ? 1 : x.type.localeCompare(y.type)));
+  return sortConditions([...out, ...ch.set]);
 }
 
 export interface PatchHelperOptions {

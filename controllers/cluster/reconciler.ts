@@ -11,32 +11,35 @@ import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { PatchHelper } from '../../runtime/patch.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
+import type { WorkloadClusters } from '../shared/workload-clusters.js';
 import { oldestVersion } from '../../lib/version.js';
-import { isMachineReady } from '../machine/ready.js';
+import type { ReconcilerEnv } from '../../runtime/reconcile.js';
+import { errMessage } from '../shared/deps.js';
+import { CLUSTER_GVK, CONFIGMAP_GVK, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gvk.js';
+import { isMachineReady } from '../shared/machine-state.js';
+import { ControllerAnnotations } from '../shared/names.js';
+import { clusterOwnerRef } from '../shared/owner.js';
 import { controlPlaneCounts, controlPlaneVersionProblem, nextControlPlaneAction, templateHash, type CPDesired, type CPMember } from './control-plane.js';
 import { nextDeletionStep } from './deletion.js';
-import { CLUSTER_GVK, CONFIGMAP_GVK, errMessage, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK, type ControllerDeps } from './deps.js';
-import { ControllerAnnotations } from './names.js';
-import { clusterOwnerRef } from './pki.js';
+import type { ClusterControllerDeps } from './index.js';
 import { deleteOwnedSecrets, ensureAdminKubeconfig, ensureCertificateKey, ensureClusterPKI } from './secrets.js';
 import { ClusterConditions, computeClusterStatus, type ClusterObservation } from './status.js';
-import type { WorkloadClusters } from './workload.js';
 
 type InfraObservation = ClusterObservation['infrastructure'] & { requeueAfterMs?: number };
 
 const asKube = <T>(o: T): T & KubeObject => o as T & KubeObject;
 
 export class ClusterReconciler implements Reconciler {
+  private readonly client: Client;
+  /** The manager's cache: the Cluster is read from it. Its control-plane Machines are listed live (controlPlaneMachines). */
+  private readonly cache: Reader;
+  private readonly recorder: EventRecorder;
+  private readonly workloads: WorkloadClusters;
   private readonly poll: number;
 
-  constructor(
-    private readonly client: Client,
-    /** The manager's cache: the Cluster is read from it. Its control-plane Machines are listed live (controlPlaneMachines). */
-    private readonly cache: Reader,
-    private readonly recorder: EventRecorder,
-    private readonly deps: ControllerDeps,
-    private readonly workloads: WorkloadClusters,
-  ) {
+  constructor(env: ReconcilerEnv, private readonly deps: ClusterControllerDeps) {
+    ({ client: this.client, cache: this.cache, recorder: this.recorder } = env);
+    this.workloads = deps.workloads;
     this.poll = deps.pollIntervalMs ?? 2000;
   }
 

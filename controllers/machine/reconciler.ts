@@ -12,13 +12,15 @@ import { PatchHelper } from '../../runtime/patch.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
 import type { InfrastructureProvider, ClusterLike, ProviderMachine } from '../../providers/types.js';
-import { setCondition } from '../cluster/conditions.js';
-import { CLUSTER_GVK, errMessage, MACHINE_GVK, type ControllerDeps } from '../cluster/deps.js';
-import { certificateKeySecretStore, ensureKubeadmCerts, joinTokenSecret } from '../cluster/kubeadm-certs.js';
-import { BOOTSTRAP_SECRET_TYPE, ControllerAnnotations, secretNames } from '../cluster/names.js';
-import { clusterOwnerRef } from '../cluster/pki.js';
-import { readClusterPKI, SECRET_GVK } from '../cluster/secrets.js';
-import { nodeReady, WorkloadClusters } from '../cluster/workload.js';
+import { withCondition } from '../../runtime/conditions.js';
+import type { ReconcilerEnv } from '../../runtime/reconcile.js';
+import { errMessage } from '../shared/deps.js';
+import { CLUSTER_GVK, MACHINE_GVK, SECRET_GVK } from '../shared/gvk.js';
+import { certificateKeySecretStore, ensureKubeadmCerts, joinTokenSecret } from '../shared/kubeadm-certs.js';
+import { BOOTSTRAP_SECRET_TYPE, ControllerAnnotations, secretNames } from '../shared/names.js';
+import { clusterOwnerRef } from '../shared/owner.js';
+import { readClusterPKI } from '../shared/pki.js';
+import { nodeReady, type WorkloadClusters } from '../shared/workload-clusters.js';
 import { bootstrapExtras, machineVersion, type BootstrapDataInput, type CloudInitRenderer } from './bootstrap-data.js';
 import { resolveFileContent } from './file-content.js';
 import { cordon, deleteNode, drainPass, removeEtcdMember } from './drain.js';
@@ -26,6 +28,7 @@ import { encodeProvisionedSpec, immutableFieldChanges, isOwnedByMachineSet } fro
 import { machinePhase } from './phase.js';
 import { MachineConditions } from './ready.js';
 import { decideRole, isControlPlaneMachine, type BootstrapRole } from './role.js';
+import type { MachineControllerDeps } from './index.js';
 
 const asKube = <T>(o: T): T & KubeObject => o as T & KubeObject;
 const DEFAULT_JOIN_TOKEN_TTL = 15 * 60;
@@ -41,17 +44,18 @@ interface Step {
 export class MachineReconciler implements Reconciler {
   /** providerID → Machine, so a Node event in a workload cluster wakes the right Machine. */
   readonly byProviderID = new Map<string, Request>();
+  private readonly client: Client;
+  /** The manager's cache: the Machine and its Cluster are read from it; writes go through client. */
+  private readonly cache: Reader;
+  private readonly recorder: EventRecorder;
+  private readonly workloads: WorkloadClusters;
+  private readonly render: CloudInitRenderer;
   private readonly poll: number;
 
-  constructor(
-    private readonly client: Client,
-    /** The manager's cache: the Machine and its Cluster are read from it; writes go through client. */
-    private readonly cache: Reader,
-    private readonly recorder: EventRecorder,
-    private readonly deps: ControllerDeps,
-    private readonly workloads: WorkloadClusters,
-    private readonly render: CloudInitRenderer,
-  ) {
+  constructor(env: ReconcilerEnv, private readonly deps: MachineControllerDeps) {
+    ({ client: this.client, cache: this.cache, recorder: this.recorder } = env);
+    this.workloads = deps.workloads;
+    this.render = deps.renderCloudInit;
     this.poll = deps.pollIntervalMs ?? 2000;
   }
 
@@ -64,7 +68,7 @@ export class MachineReconciler implements Reconciler {
     if (!cluster) {
       const helper = new PatchHelper(this.client, asKube(machine));
       machine.status = { ...(machine.status ?? {}), phase: 'Pending' };
-      machine.status.conditions = setCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'WaitingForCluster', message: `Cluster ${machine.spec.clusterName} does not exist` });
+      machine.status.conditions = withCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'WaitingForCluster', message: `Cluster ${machine.spec.clusterName} does not exist` });
       await helper.patch(asKube(machine));
       return { requeueAfter: 10_000 };
     }
@@ -101,7 +105,7 @@ export class MachineReconciler implements Reconciler {
     const st = machine.status!;
     const g = machine.metadata.generation;
     const cond = (type: string, status: 'True' | 'False', reason?: string, message?: string, severity?: 'Error' | 'Warning' | 'Info'): void => {
-      st.conditions = setCondition(st.conditions, { type, status, reason, message, severity }, g);
+      st.conditions = withCondition(st.conditions, { type, status, reason, message, severity }, { observedGeneration: g });
     };
 
     // Immutability: a MachineSet-owned Machine keeps what it was provisioned with.
@@ -371,7 +375,7 @@ export class MachineReconciler implements Reconciler {
     machine.status ??= {};
     if (machine.status.phase !== 'Deleting') {
       machine.status.phase = 'Deleting';
-      machine.status.conditions = setCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'Deleting', message: 'the machine is being deleted' });
+      machine.status.conditions = withCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'Deleting', message: 'the machine is being deleted' });
       this.recorder.event(asKube(machine), 'Normal', 'Deleting', 'draining and deleting the machine');
     }
     const clusterGoing = !cluster || !!cluster.metadata.deletionTimestamp;
@@ -389,7 +393,7 @@ export class MachineReconciler implements Reconciler {
         await cordon(wc, nodeName);
         const remaining = timedOut ? 0 : await drainPass(wc, nodeName);
         if (remaining > 0) {
-          machine.status.conditions = setCondition(machine.status.conditions, { type: MachineConditions.Draining, status: 'True', reason: 'Draining', message: `${remaining} pods are being evicted from ${nodeName}` });
+          machine.status.conditions = withCondition(machine.status.conditions, { type: MachineConditions.Draining, status: 'True', reason: 'Draining', message: `${remaining} pods are being evicted from ${nodeName}` });
           await helper.patch(asKube(machine));
           return { requeueAfter: this.poll };
         }

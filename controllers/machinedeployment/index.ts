@@ -14,7 +14,7 @@ const CLUSTER_NAME_INDEX = 'spec.clusterName';
  * version change may release a rollout held by the version-skew guard; un-pausing resumes).
  */
 export function registerMachineDeploymentController(mgr: Manager, deps: MachineDeploymentReconcilerOptions = {}): MachineDeploymentReconciler {
-  const r = new MachineDeploymentReconciler(mgr, mgr.getEventRecorderFor('machinedeployment-controller'), deps);
+  const r = new MachineDeploymentReconciler({ client: mgr.client, cache: mgr.cache, recorder: mgr.getEventRecorderFor('machinedeployment-controller') }, deps);
   const mdInformer = mgr.cache.getInformer(MACHINEDEPLOYMENT_GVK);
   if (!mdInformer.store.hasIndex(CLUSTER_NAME_INDEX)) {
     mdInformer.addIndexer(CLUSTER_NAME_INDEX, (o) => [`${o.metadata.namespace ?? ''}/${String((o.spec as { clusterName?: string } | undefined)?.clusterName ?? '')}`]);

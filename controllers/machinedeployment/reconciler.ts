@@ -11,13 +11,15 @@ import {
 } from '../../api/v1alpha1/index.js';
 import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { Reader } from '../../runtime/cache/cache.js';
+import type { Client } from '../../runtime/client.js';
+import type { ReconcilerEnv } from '../../runtime/reconcile.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
 import { CLUSTER_GVK, MACHINE_GVK, MACHINESET_GVK, MACHINEDEPLOYMENT_GVK } from '../shared/gvk.js';
 import type { Kube } from '../shared/kube.js';
-import { isControlledBy } from '../shared/owner.js';
-import { stableJson } from './hash.js';
+import { isControlledBy } from '../../runtime/meta.js';
+import { stableJson } from '../shared/stable-json.js';
 import { activeMachineSets, findNewMachineSet, maxRevision, oldMachineSets, replicasOf, revisionOf } from './machinesets.js';
 import { newMachineSetFor, replicaAnnotations } from './new-machineset.js';
 import { isScalingEvent, proportionalScale } from './proportional.js';
@@ -45,13 +47,18 @@ export class MachineDeploymentReconciler implements Reconciler {
   private readonly pendingCreate = new Map<string, { name: string; until: number }>();
   private readonly now: () => number;
 
-  constructor(private readonly mgr: Manager, private readonly recorder: EventRecorder, opts: MachineDeploymentReconcilerOptions = {}) {
+  private readonly client: Client;
+  private readonly cache: Reader;
+  private readonly recorder: EventRecorder;
+
+  constructor(env: ReconcilerEnv, opts: MachineDeploymentReconcilerOptions = {}) {
+    ({ client: this.client, cache: this.cache, recorder: this.recorder } = env);
     this.now = opts.now ?? Date.now;
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     const key = `${req.namespace}/${req.name}`;
-    const md = await ignoreNotFound(this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, req));
+    const md = await ignoreNotFound(this.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, req));
     if (!md) {
       this.pendingCreate.delete(key);
       return {};
@@ -60,7 +67,7 @@ export class MachineDeploymentReconciler implements Reconciler {
     const cluster = await this.getCluster(md);
     if (cluster?.spec.paused) return {};
 
-    const sets = (await this.mgr.cache.list<MachineSet>(MACHINESET_GVK, { namespace: req.namespace })).filter((ms) => isControlledBy(ms, md));
+    const sets = (await this.cache.list<MachineSet>(MACHINESET_GVK, { namespace: req.namespace })).filter((ms) => isControlledBy(ms, md));
     if (!this.cacheCaughtUp(key, sets)) return { requeueAfter: CACHE_WAIT_MS };
 
     let s: ResolvedStrategy;
@@ -105,7 +112,7 @@ export class MachineDeploymentReconciler implements Reconciler {
     };
     await step();
 
-    const fresh = (await this.mgr.cache.list<MachineSet>(MACHINESET_GVK, { namespace: req.namespace })).filter((ms) => isControlledBy(ms, md));
+    const fresh = (await this.cache.list<MachineSet>(MACHINESET_GVK, { namespace: req.namespace })).filter((ms) => isControlledBy(ms, md));
     const freshNew = findNewMachineSet(md, fresh);
     const res = computeMDStatus({ md, newMS: freshNew, old: oldMachineSets(fresh, freshNew), maxUnavailable: s.maxUnavailable, skew, specError, now: this.now() });
     if (res.deadlineExceeded) this.recorder.event(md, 'Warning', 'ProgressDeadlineExceeded', res.deadlineExceeded);
@@ -113,7 +120,7 @@ export class MachineDeploymentReconciler implements Reconciler {
       this.recorder.event(md, 'Warning', skew.reason, skew.message);
     }
     if (stableJson(md.status ?? {}) !== stableJson(res.status)) {
-      await this.mgr.client.patchStatus(md, { status: { ...Object.fromEntries(Object.keys(md.status ?? {}).map((k) => [k, null])), ...res.status } });
+      await this.client.patchStatus(md, { status: { ...Object.fromEntries(Object.keys(md.status ?? {}).map((k) => [k, null])), ...res.status } });
     }
     return res.deadlineInMs !== undefined ? { requeueAfter: res.deadlineInMs + 100 } : {};
   }
@@ -122,7 +129,7 @@ export class MachineDeploymentReconciler implements Reconciler {
   private async cleanup(md: MachineDeployment, old: MachineSet[]): Promise<void> {
     for (const ms of historyToDelete(old, md.spec.revisionHistoryLimit ?? 1)) {
       try {
-        await this.mgr.client.delete(ms, { preconditions: { uid: ms.metadata.uid }, propagationPolicy: 'Background' });
+        await this.client.delete(ms, { preconditions: { uid: ms.metadata.uid }, propagationPolicy: 'Background' });
         this.recorder.event(md, 'Normal', 'MachineSetDeleted', `Deleted old MachineSet ${ms.metadata.name ?? ''} (revision ${revisionOf(ms)})`);
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -138,7 +145,7 @@ export class MachineDeploymentReconciler implements Reconciler {
       return true;
     }
     if (md.metadata.annotations?.[Annotations.revision] !== String(want)) {
-      await this.mgr.client.patch(md, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
+      await this.client.patch(md, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
     }
     return false;
   }
@@ -154,7 +161,7 @@ export class MachineDeploymentReconciler implements Reconciler {
   private async createMachineSet(md: MachineDeployment, key: string, replicas: number, revision: number, s: ResolvedStrategy, ctx: ReconcileContext): Promise<MachineSet | undefined> {
     const ms = newMachineSetFor(md, replicas, revision, s.maxSurge);
     try {
-      const created = await this.mgr.client.create(ms);
+      const created = await this.client.create(ms);
       this.pendingCreate.set(key, { name: created.metadata.name ?? '', until: this.now() + EXPECTATION_TTL_MS });
       this.recorder.event(md, 'Normal', 'MachineSetCreated', `Created MachineSet ${created.metadata.name ?? ''} (revision ${revision}) with ${replicas} replicas`);
       ctx.log.info({ machineSet: created.metadata.name, revision, replicas }, 'created MachineSet');
@@ -188,7 +195,7 @@ export class MachineDeploymentReconciler implements Reconciler {
 
   /** Patches a MachineSet and remembers the generation it produced, so a stale cache copy is recognised. */
   private async patchSet(ms: MachineSet, patch: object): Promise<void> {
-    const out = await this.mgr.client.patch<MachineSet>(ms, patch);
+    const out = await this.client.patch<MachineSet>(ms, patch);
     this.writtenGeneration.set(ms.metadata.uid ?? '', { generation: out.metadata.generation ?? 0, until: this.now() + EXPECTATION_TTL_MS });
     ms.metadata = out.metadata;
     ms.spec = out.spec;
@@ -211,7 +218,7 @@ export class MachineDeploymentReconciler implements Reconciler {
   }
 
   private async getCluster(md: MachineDeployment): Promise<Cluster | undefined> {
-    return ignoreNotFound(this.mgr.cache.get<Cluster>(CLUSTER_GVK, { namespace: md.metadata.namespace, name: md.spec.clusterName }));
+    return ignoreNotFound(this.cache.get<Cluster>(CLUSTER_GVK, { namespace: md.metadata.namespace, name: md.spec.clusterName }));
   }
 
   /**
@@ -223,7 +230,7 @@ export class MachineDeploymentReconciler implements Reconciler {
     const started = newMS !== undefined && (replicasOf(newMS) > 0 || activeMachineSets(old).length === 0);
     let cp = cluster?.status?.controlPlane?.version ?? cluster?.spec.controlPlane?.version;
     if (!cp) {
-      const machines = await this.mgr.cache.list<Machine>(MACHINE_GVK, { namespace: md.metadata.namespace });
+      const machines = await this.cache.list<Machine>(MACHINE_GVK, { namespace: md.metadata.namespace });
       cp = oldestControlPlaneVersion(machines.filter((m) => m.spec.clusterName === md.spec.clusterName && m.metadata.labels?.[Labels.controlPlane] !== undefined));
     }
     const verdict = checkVersionSkew({ target: md.spec.template.spec.version, controlPlane: cp });

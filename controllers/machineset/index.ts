@@ -16,7 +16,7 @@ const CLUSTER_NAME_INDEX = 'spec.clusterName';
  * MachineSets). Returns the reconciler, whose expectations tests may inspect.
  */
 export function registerMachineSetController(mgr: Manager, deps: MachineSetReconcilerOptions = {}): MachineSetReconciler {
-  const r = new MachineSetReconciler(mgr, mgr.getEventRecorderFor('machineset-controller'), deps);
+  const r = new MachineSetReconciler({ client: mgr.client, cache: mgr.cache, recorder: mgr.getEventRecorderFor('machineset-controller') }, deps);
   const msInformer = mgr.cache.getInformer(MACHINESET_GVK);
   if (!msInformer.store.hasIndex(CLUSTER_NAME_INDEX)) {
     msInformer.addIndexer(CLUSTER_NAME_INDEX, (o) => [`${o.metadata.namespace ?? ''}/${String((o.spec as { clusterName?: string } | undefined)?.clusterName ?? '')}`]);

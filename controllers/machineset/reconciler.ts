@@ -5,15 +5,17 @@
  */
 import { Labels, type Cluster as ClusterT, type Machine as MachineT, type MachineDeployment as MachineDeploymentT, type MachineSet as MachineSetT, type MachineSetStatus } from '../../api/v1alpha1/index.js';
 import type { Kube } from '../shared/kube.js';
-import type { Manager } from '../../runtime/manager.js';
+import type { Reader } from '../../runtime/cache/cache.js';
+import type { Client } from '../../runtime/client.js';
+import type { ReconcilerEnv } from '../../runtime/reconcile.js';
 import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
 import { CLUSTER_GVK, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gvk.js';
 import { nextAvailableIn } from '../shared/machine-state.js';
-import { controllerRefOf } from '../shared/owner.js';
-import { stableJson } from '../machinedeployment/hash.js';
+import { getControllerOf } from '../../runtime/meta.js';
+import { stableJson } from '../shared/stable-json.js';
 import { claimMachines } from './claim.js';
 import { NameExpectations } from './expectations.js';
 import { machineFromTemplate } from './machine-template.js';
@@ -36,17 +38,18 @@ export class MachineSetReconciler implements Reconciler {
   readonly expectations = new NameExpectations();
   private readonly now: () => number;
 
-  constructor(
-    private readonly mgr: Manager,
-    private readonly recorder: EventRecorder,
-    opts: MachineSetReconcilerOptions = {},
-  ) {
+  private readonly client: Client;
+  private readonly cache: Reader;
+  private readonly recorder: EventRecorder;
+
+  constructor(env: ReconcilerEnv, opts: MachineSetReconcilerOptions = {}) {
+    ({ client: this.client, cache: this.cache, recorder: this.recorder } = env);
     this.now = opts.now ?? Date.now;
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     const key = `${req.namespace}/${req.name}`;
-    const ms = await ignoreNotFound(this.mgr.cache.get<MachineSet>(MACHINESET_GVK, req));
+    const ms = await ignoreNotFound(this.cache.get<MachineSet>(MACHINESET_GVK, req));
     if (!ms) {
       // Its Machines go with it through the garbage collector (they carry an owner reference).
       this.expectations.forget(key);
@@ -58,7 +61,7 @@ export class MachineSetReconciler implements Reconciler {
       return {};
     }
 
-    const all = await this.mgr.cache.list<Machine>(MACHINE_GVK, { namespace: req.namespace });
+    const all = await this.cache.list<Machine>(MACHINE_GVK, { namespace: req.namespace });
     const byName = new Map(all.map((m) => [m.metadata.name ?? '', m]));
     if (!this.expectations.satisfied(key, { get: (n) => byName.get(n) }, this.now())) {
       // Our last creates/deletes are not in the cache yet; counting now could double them.
@@ -102,7 +105,7 @@ export class MachineSetReconciler implements Reconciler {
       let done = 0;
       for (let batch = 1; done < n; batch *= 2) {
         const size = Math.min(batch, n - done);
-        const created = await Promise.all(Array.from({ length: size }, () => this.mgr.client.create(machineFromTemplate(ms))));
+        const created = await Promise.all(Array.from({ length: size }, () => this.client.create(machineFromTemplate(ms))));
         for (const m of created) {
           this.expectations.expectCreate(key, m.metadata.name ?? '', this.now());
           this.recorder.event(ms, 'Normal', 'SuccessfulCreate', `Created Machine ${m.metadata.name ?? ''}`);
@@ -114,7 +117,7 @@ export class MachineSetReconciler implements Reconciler {
       const victims = action.machines;
       await Promise.all(victims.map(async (m) => {
         try {
-          await this.mgr.client.delete(m, { preconditions: { uid: m.metadata.uid } });
+          await this.client.delete(m, { preconditions: { uid: m.metadata.uid } });
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }
@@ -141,13 +144,13 @@ export class MachineSetReconciler implements Reconciler {
 
   /** Reads the owning MachineDeployment from the cache for the OnDelete rule (replicas.ts). */
   private async frozenByOnDelete(ms: MachineSet): Promise<boolean> {
-    const ref = controllerRefOf(ms);
+    const ref = getControllerOf(ms);
     if (!ref || ref.kind !== 'MachineDeployment') return false;
-    return frozenByOnDelete(ms, await ignoreNotFound(this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ms.metadata.namespace, name: ref.name })));
+    return frozenByOnDelete(ms, await ignoreNotFound(this.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ms.metadata.namespace, name: ref.name })));
   }
 
   private async clusterPaused(ms: MachineSet): Promise<boolean> {
-    const cluster = await ignoreNotFound(this.mgr.cache.get<Cluster>(CLUSTER_GVK, { namespace: ms.metadata.namespace, name: ms.spec.clusterName }));
+    const cluster = await ignoreNotFound(this.cache.get<Cluster>(CLUSTER_GVK, { namespace: ms.metadata.namespace, name: ms.spec.clusterName }));
     return cluster?.spec.paused === true;
   }
 
@@ -156,7 +159,7 @@ export class MachineSetReconciler implements Reconciler {
     const refs = (m.metadata.ownerReferences ?? []).filter((r) => r.uid !== ms.metadata.uid);
     if (adopt) refs.push({ apiVersion: ms.apiVersion ?? MACHINESET_GVK.apiVersion, kind: 'MachineSet', name: ms.metadata.name ?? '', uid: ms.metadata.uid ?? '', controller: true, blockOwnerDeletion: true });
     const labels = adopt ? { [Labels.setName]: ms.metadata.name ?? '' } : { [Labels.setName]: null };
-    await this.mgr.client.patch(m, { metadata: { resourceVersion: m.metadata.resourceVersion, ownerReferences: refs, labels } });
+    await this.client.patch(m, { metadata: { resourceVersion: m.metadata.resourceVersion, ownerReferences: refs, labels } });
     m.metadata.ownerReferences = refs;
     ctx.log.info({ machine: m.metadata.name }, adopt ? 'adopted Machine' : 'released Machine');
     this.recorder.event(ms, 'Normal', adopt ? 'Adopted' : 'Released', `${adopt ? 'Adopted' : 'Released'} Machine ${m.metadata.name ?? ''}`);
@@ -164,7 +167,7 @@ export class MachineSetReconciler implements Reconciler {
 
   private async writeStatus(ms: MachineSet, status: MachineSetStatus): Promise<void> {
     if (stableJson(ms.status ?? {}) === stableJson(status)) return;
-    await this.mgr.client.patchStatus(ms, { status: { ...nulls(ms.status), ...status } });
+    await this.client.patchStatus(ms, { status: { ...nulls(ms.status), ...status } });
   }
 }
 

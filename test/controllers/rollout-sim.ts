@@ -12,7 +12,8 @@
  * all on the new template.
  */
 import { API_VERSION, Annotations, Labels, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
-import { stableJson, templateHash } from '../../controllers/machinedeployment/hash.js';
+import { stableJson } from '../../controllers/shared/stable-json.js';
+import { templateHash } from '../../controllers/shared/template-hash.js';
 import { findNewMachineSet, maxRevision, oldMachineSets, replicasOf, revisionOf } from '../../controllers/machinedeployment/machinesets.js';
 import { newMachineSetFor } from '../../controllers/machinedeployment/new-machineset.js';
 import { computeMDStatus } from '../../controllers/machinedeployment/status.js';
@@ -23,7 +24,7 @@ import { MAX_CREATES_PER_PASS, decideReplicas, frozenByOnDelete } from '../../co
 import { computeStatus } from '../../controllers/machineset/status.js';
 import type { Kube } from '../../controllers/shared/kube.js';
 import { isDeleting, isMachineAvailable } from '../../controllers/shared/machine-state.js';
-import { controllerRefOf } from '../../controllers/shared/owner.js';
+import { getControllerOf } from '../../runtime/meta.js';
 
 export interface Scenario {
   /** Names the golden file: test/controllers/testdata/rollout-<name>.log.golden (not .log: .gitignore drops those). */
@@ -146,7 +147,7 @@ function initialWorld(sc: Scenario, rand: () => number): World {
 const now = (w: World): number => START + (w.step + 1) * 1000;
 const name = (o: { metadata: { name?: string } }): string => o.metadata.name ?? '';
 const aliasOf = (w: World, o: { metadata: { name?: string } }): string => w.alias.get(name(o)) ?? name(o);
-const ownedBy = (w: World, ms: MachineSet): SimMachine[] => w.machines.filter((m) => controllerRefOf(m)?.uid === ms.metadata.uid);
+const ownedBy = (w: World, ms: MachineSet): SimMachine[] => w.machines.filter((m) => getControllerOf(m)?.uid === ms.metadata.uid);
 const readyStatus = (t: number): Machine['status'] => ({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True', reason: 'NodeReady', lastTransitionTime: new Date(t).toISOString() }] });
 const available = (w: World, m: Machine): boolean => isMachineAvailable(m, w.md.spec.minReadySeconds ?? 0, now(w));
 const onNewTemplate = (w: World, m: Machine): boolean => m.metadata.labels?.[Labels.templateHash] === templateHash(w.md.spec.template);
