@@ -27,7 +27,6 @@ import { ClusterConditions, computeClusterStatus, type ClusterObservation } from
 
 type InfraObservation = ClusterObservation['infrastructure'] & { requeueAfterMs?: number };
 
-const asKube = <T>(o: T): T & KubeObject => o as T & KubeObject;
 
 export class ClusterReconciler implements Reconciler {
   private readonly client: Client;
@@ -44,7 +43,7 @@ export class ClusterReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    let cluster = await ignoreNotFound(this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, req));
+    let cluster = await ignoreNotFound(this.cache.get<Cluster>(CLUSTER_GVK, req));
     if (!cluster) {
       await this.workloads.forget(req.namespace, req.name);
       return {};
@@ -55,7 +54,7 @@ export class ClusterReconciler implements Reconciler {
     }
     if (cluster.metadata.deletionTimestamp) return this.reconcileDelete(cluster, ctx);
     if (!(cluster.metadata.finalizers ?? []).includes(Finalizers.cluster)) {
-      cluster = await this.client.patch<Cluster & KubeObject>(asKube(cluster), {
+      cluster = await this.client.patch<Cluster>(cluster, {
         metadata: { finalizers: [...(cluster.metadata.finalizers ?? []), Finalizers.cluster], resourceVersion: cluster.metadata.resourceVersion },
       });
     }
@@ -63,7 +62,7 @@ export class ClusterReconciler implements Reconciler {
   }
 
   private async reconcileNormal(cluster: Cluster, ctx: ReconcileContext): Promise<Result> {
-    const helper = new PatchHelper(this.client, asKube(cluster));
+    const helper = new PatchHelper(this.client, cluster);
     const ns = cluster.metadata.namespace ?? 'default';
     const name = cluster.metadata.name!;
     let requeueAfter: number | undefined;
@@ -80,14 +79,14 @@ export class ClusterReconciler implements Reconciler {
     let kubeconfigReady = false;
     try {
       const { pki, generated, adopted } = await ensureClusterPKI(this.client, cluster);
-      if (generated.length > 0) this.recorder.event(asKube(cluster), 'Normal', 'CertificatesGenerated', `generated ${generated.join(', ')} for the cluster`);
-      if (adopted.length > 0) this.recorder.event(asKube(cluster), 'Normal', 'CertificatesAdopted', `using existing Secrets for ${adopted.join(', ')}`);
+      if (generated.length > 0) this.recorder.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${generated.join(', ')} for the cluster`);
+      if (adopted.length > 0) this.recorder.event(cluster, 'Normal', 'CertificatesAdopted', `using existing Secrets for ${adopted.join(', ')}`);
       await ensureCertificateKey(this.client, cluster);
       certificates = { available: true };
       const ep = cluster.spec.controlPlaneEndpoint;
       if (ep) {
         if (await ensureAdminKubeconfig(this.client, cluster, pki, ep)) {
-          this.recorder.event(asKube(cluster), 'Normal', 'KubeconfigWritten', `admin kubeconfig written to Secret ${name}-kubeconfig`);
+          this.recorder.event(cluster, 'Normal', 'KubeconfigWritten', `admin kubeconfig written to Secret ${name}-kubeconfig`);
         }
         kubeconfigReady = true;
       }
@@ -100,7 +99,7 @@ export class ClusterReconciler implements Reconciler {
     let initialized = cluster.status?.controlPlaneInitialized === true;
     if (!initialized && kubeconfigReady && cpMachines.some((m) => m.spec.providerID)) {
       initialized = await this.probeInitialized(cluster, cpMachines);
-      if (initialized) this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneInitialized', 'the workload cluster API answers through the control-plane endpoint');
+      if (initialized) this.recorder.event(cluster, 'Normal', 'ControlPlaneInitialized', 'the workload cluster API answers through the control-plane endpoint');
       else wantRequeue(this.poll);
     }
 
@@ -115,7 +114,7 @@ export class ClusterReconciler implements Reconciler {
       versionSkew = problem ? { ok: false, reason: problem.reason, message: problem.message } : { ok: true };
       const prev = cluster.status?.conditions?.find((c) => c.type === ClusterConditions.VersionSkewOk);
       if (problem && (prev?.status !== 'False' || prev.reason !== problem.reason || prev.message !== problem.message)) {
-        this.recorder.event(asKube(cluster), 'Warning', problem.reason, `control plane held at its current version: ${problem.message}`);
+        this.recorder.event(cluster, 'Warning', problem.reason, `control plane held at its current version: ${problem.message}`);
       }
       if (infra.ready && infra.endpointSet && certificates.available) {
         const action = nextControlPlaneAction(members, desired, initialized);
@@ -140,10 +139,10 @@ export class ClusterReconciler implements Reconciler {
     const wasReady = cluster.status?.controlPlaneReady === true;
     cluster.status = computeClusterStatus(cluster.status, obs);
     if (cluster.status.controlPlaneReady && !wasReady) {
-      this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneReady', `${counts.readyReplicas}/${desiredReplicas} control-plane machines are Ready`);
+      this.recorder.event(cluster, 'Normal', 'ControlPlaneReady', `${counts.readyReplicas}/${desiredReplicas} control-plane machines are Ready`);
     }
     if (!cluster.status.controlPlaneReady) wantRequeue(5000);
-    await helper.patch(asKube(cluster));
+    await helper.patch(cluster);
     ctx.log.debug({ ns, name, phase: cluster.status.phase }, 'cluster reconciled');
     return requeueAfter !== undefined ? { requeueAfter } : {};
   }
@@ -162,12 +161,12 @@ export class ClusterReconciler implements Reconciler {
     } catch (err) {
       // Retried, but never silent: an error the provider keeps returning shows as a Warning Event (the recorder
       // counts repeats) and a log line, not only as a condition message.
-      this.recorder.event(asKube(cluster), 'Warning', 'InfrastructureError', `reconciling the cluster infrastructure: ${errMessage(err)}`);
+      this.recorder.event(cluster, 'Warning', 'InfrastructureError', `reconciling the cluster infrastructure: ${errMessage(err)}`);
       this.deps.logger?.warn({ cluster: `${cluster.metadata.namespace ?? 'default'}/${cluster.metadata.name}`, err: errMessage(err) }, 'cluster infrastructure failed; retrying');
       return { ready: false, endpointSet: !!cluster.spec.controlPlaneEndpoint, waiting: errMessage(err), requeueAfterMs: 5000 };
     }
     if (res.status === 'failed') {
-      this.recorder.event(asKube(cluster), 'Warning', res.reason, res.message);
+      this.recorder.event(cluster, 'Warning', res.reason, res.message);
       return { ready: false, endpointSet: !!cluster.spec.controlPlaneEndpoint, failure: { reason: res.reason, message: res.message } };
     }
     if (res.status === 'pending') {
@@ -175,11 +174,11 @@ export class ClusterReconciler implements Reconciler {
     }
     const ep = res.value.controlPlaneEndpoint;
     if (ep && !cluster.spec.controlPlaneEndpoint) {
-      const updated = await this.client.patch<Cluster & KubeObject>(asKube(cluster), { spec: { controlPlaneEndpoint: { host: ep.host, port: ep.port } } });
+      const updated = await this.client.patch<Cluster>(cluster, { spec: { controlPlaneEndpoint: { host: ep.host, port: ep.port } } });
       cluster.spec.controlPlaneEndpoint = updated.spec.controlPlaneEndpoint;
       cluster.metadata.resourceVersion = updated.metadata.resourceVersion;
       cluster.metadata.generation = updated.metadata.generation;
-      this.recorder.event(asKube(cluster), 'Normal', 'InfrastructureReady', `control-plane endpoint is ${ep.host}:${ep.port}`);
+      this.recorder.event(cluster, 'Normal', 'InfrastructureReady', `control-plane endpoint is ${ep.host}:${ep.port}`);
     }
     return { ready: res.value.ready, endpointSet: !!cluster.spec.controlPlaneEndpoint, waiting: res.value.ready ? undefined : 'infrastructure is not ready yet', requeueAfterMs: res.value.ready ? undefined : this.poll };
   }
@@ -198,7 +197,7 @@ export class ClusterReconciler implements Reconciler {
 
   /** Control-plane Machines of the cluster, read live (not from a cache) so a Machine just created is never created twice. */
   private async controlPlaneMachines(cluster: Cluster): Promise<Machine[]> {
-    const list = await this.client.list<Machine & KubeObject>(MACHINE_GVK, {
+    const list = await this.client.list<Machine>(MACHINE_GVK, {
       namespace: cluster.metadata.namespace ?? 'default',
       labelSelector: `${Labels.clusterName}=${cluster.metadata.name!},${Labels.controlPlane}`,
     });
@@ -212,9 +211,9 @@ export class ClusterReconciler implements Reconciler {
       case 'wait':
         return action.message;
       case 'create': {
-        const m = await this.client.create<Machine & KubeObject>(asKube(controlPlaneMachine(cluster, desired)));
+        const m = await this.client.create<Machine>(controlPlaneMachine(cluster, desired));
         ctx.log.info({ machine: m.metadata.name, role: action.role }, 'created control-plane machine');
-        this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneMachineCreated',
+        this.recorder.event(cluster, 'Normal', 'ControlPlaneMachineCreated',
           `created control-plane machine ${m.metadata.name} (${action.role === 'init' ? 'init' : 'join --control-plane'}, ${desired.version})`);
         return `creating control-plane machine ${m.metadata.name}`;
       }
@@ -225,7 +224,7 @@ export class ClusterReconciler implements Reconciler {
           if (!isNotFound(err)) throw err;
         }
         ctx.log.info({ machine: action.machine, reason: action.reason }, 'deleting control-plane machine');
-        this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneMachineDeleted', `deleting control-plane machine ${action.machine} (${action.reason})`);
+        this.recorder.event(cluster, 'Normal', 'ControlPlaneMachineDeleted', `deleting control-plane machine ${action.machine} (${action.reason})`);
         return `deleting control-plane machine ${action.machine} (${action.reason})`;
       }
     }
@@ -236,16 +235,16 @@ export class ClusterReconciler implements Reconciler {
     const name = cluster.metadata.name!;
     if (!(cluster.metadata.finalizers ?? []).includes(Finalizers.cluster)) return {};
     if (cluster.status?.phase !== 'Deleting') {
-      const helper = new PatchHelper(this.client, asKube(cluster));
+      const helper = new PatchHelper(this.client, cluster);
       cluster.status = { ...(cluster.status ?? {}), phase: 'Deleting' };
-      await helper.patch(asKube(cluster));
-      this.recorder.event(asKube(cluster), 'Normal', 'Deleting', 'deleting machine deployments, machine sets, machines, then infrastructure');
+      await helper.patch(cluster);
+      this.recorder.event(cluster, 'Normal', 'Deleting', 'deleting machine deployments, machine sets, machines, then infrastructure');
     }
     const mine = <T extends { spec: { clusterName: string } }>(items: T[]): T[] => items.filter((x) => x.spec.clusterName === name);
     const [mds, mss, machines] = await Promise.all([
-      this.client.list<MachineDeployment & KubeObject>(MACHINEDEPLOYMENT_GVK, { namespace: ns }).then((l) => mine(l.items)),
-      this.client.list<MachineSet & KubeObject>(MACHINESET_GVK, { namespace: ns }).then((l) => mine(l.items)),
-      this.client.list<Machine & KubeObject>(MACHINE_GVK, { namespace: ns }).then((l) => mine(l.items)),
+      this.client.list<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ns }).then((l) => mine(l.items)),
+      this.client.list<MachineSet>(MACHINESET_GVK, { namespace: ns }).then((l) => mine(l.items)),
+      this.client.list<Machine>(MACHINE_GVK, { namespace: ns }).then((l) => mine(l.items)),
     ]);
     const isCP = (m: Machine): boolean => Object.prototype.hasOwnProperty.call(m.metadata.labels ?? {}, Labels.controlPlane);
     const workers = machines.filter((m) => !isCP(m));
@@ -275,14 +274,14 @@ export class ClusterReconciler implements Reconciler {
       const res = await provider.deleteClusterInfrastructure({ cluster });
       if (res.status === 'pending') return { requeueAfter: res.requeueAfterMs };
       if (res.status === 'failed') {
-        this.recorder.event(asKube(cluster), 'Warning', res.reason, `deleting infrastructure: ${res.message}`);
+        this.recorder.event(cluster, 'Warning', res.reason, `deleting infrastructure: ${res.message}`);
         return { requeueAfter: 30_000 };
       }
     }
     await deleteOwnedSecrets(this.client, cluster);
     await this.workloads.forget(ns, name);
-    const fresh = await this.client.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: ns, name });
-    await this.client.patch(asKube(fresh), {
+    const fresh = await this.client.get<Cluster>(CLUSTER_GVK, { namespace: ns, name });
+    await this.client.patch(fresh, {
       metadata: { finalizers: (fresh.metadata.finalizers ?? []).filter((f) => f !== Finalizers.cluster), resourceVersion: fresh.metadata.resourceVersion },
     });
     ctx.log.info('cluster deleted');

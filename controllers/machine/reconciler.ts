@@ -30,7 +30,6 @@ import { MachineConditions } from './ready.js';
 import { decideRole, isControlPlaneMachine, type BootstrapRole } from './role.js';
 import type { MachineControllerDeps } from './index.js';
 
-const asKube = <T>(o: T): T & KubeObject => o as T & KubeObject;
 const DEFAULT_JOIN_TOKEN_TTL = 15 * 60;
 /** How long drain keeps trying when the workload API does not answer and no nodeDrainTimeoutSeconds is set. */
 const UNREACHABLE_DRAIN_LIMIT_MS = 30_000;
@@ -60,23 +59,23 @@ export class MachineReconciler implements Reconciler {
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    let machine = await ignoreNotFound(this.cache.get<Machine & KubeObject>(MACHINE_GVK, req));
+    let machine = await ignoreNotFound(this.cache.get<Machine>(MACHINE_GVK, req));
     if (!machine) return {};
-    const cluster = await ignoreNotFound(this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: req.namespace, name: machine.spec.clusterName }));
+    const cluster = await ignoreNotFound(this.cache.get<Cluster>(CLUSTER_GVK, { namespace: req.namespace, name: machine.spec.clusterName }));
     if (cluster?.spec.paused) return {};
     if (machine.metadata.deletionTimestamp) return this.reconcileDelete(machine, cluster, ctx);
     if (!cluster) {
-      const helper = new PatchHelper(this.client, asKube(machine));
+      const helper = new PatchHelper(this.client, machine);
       machine.status = { ...(machine.status ?? {}), phase: 'Pending' };
       machine.status.conditions = withCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'WaitingForCluster', message: `Cluster ${machine.spec.clusterName} does not exist` });
-      await helper.patch(asKube(machine));
+      await helper.patch(machine);
       return { requeueAfter: 10_000 };
     }
     // Finalizer and the cluster label in one write, before anything is created for this Machine.
     const hasFinalizer = (machine.metadata.finalizers ?? []).includes(Finalizers.machine);
     const hasLabel = machine.metadata.labels?.[Labels.clusterName] === cluster.metadata.name;
     if (!hasFinalizer || !hasLabel) {
-      machine = await this.client.patch<Machine & KubeObject>(asKube(machine), {
+      machine = await this.client.patch<Machine>(machine, {
         metadata: {
           resourceVersion: machine.metadata.resourceVersion,
           ...(hasFinalizer ? {} : { finalizers: [...(machine.metadata.finalizers ?? []), Finalizers.machine] }),
@@ -88,7 +87,7 @@ export class MachineReconciler implements Reconciler {
   }
 
   private async reconcileNormal(machine: Machine, cluster: Cluster, ctx: ReconcileContext): Promise<Result> {
-    const helper = new PatchHelper(this.client, asKube(machine));
+    const helper = new PatchHelper(this.client, machine);
     machine.status ??= {};
     const prevPhase = machine.status.phase;
     let result: Step = {};
@@ -96,7 +95,7 @@ export class MachineReconciler implements Reconciler {
       result = await this.steps(machine, cluster, ctx);
     } finally {
       this.updatePhase(machine, prevPhase);
-      await helper.patch(asKube(machine));
+      await helper.patch(machine);
     }
     return result.requeueAfter !== undefined ? { requeueAfter: result.requeueAfter } : {};
   }
@@ -114,7 +113,7 @@ export class MachineReconciler implements Reconciler {
       const already = st.conditions?.find((c) => c.type === MachineConditions.SpecImmutable && c.status === 'False');
       const msg = `${changed.join(', ')} cannot change on a Machine owned by a MachineSet: the change is ignored; change the MachineSet or MachineDeployment template to replace Machines`;
       cond(MachineConditions.SpecImmutable, 'False', 'ImmutableFieldChanged', msg, 'Warning');
-      if (!already) this.recorder.event(asKube(machine), 'Warning', 'ImmutableFieldChanged', msg);
+      if (!already) this.recorder.event(machine, 'Warning', 'ImmutableFieldChanged', msg);
     } else if (st.conditions?.some((c) => c.type === MachineConditions.SpecImmutable)) {
       st.conditions = st.conditions.filter((c) => c.type !== MachineConditions.SpecImmutable);
     }
@@ -148,7 +147,7 @@ export class MachineReconciler implements Reconciler {
       st.infrastructureReady = false;
       cond(MachineConditions.InfrastructureReady, 'False', infra.failed.reason, infra.failed.message, 'Error');
       cond(MachineConditions.Ready, 'False', infra.failed.reason, infra.failed.message, 'Error');
-      this.recorder.event(asKube(machine), 'Warning', infra.failed.reason, infra.failed.message);
+      this.recorder.event(machine, 'Warning', infra.failed.reason, infra.failed.message);
       return { stop: true };
     }
     if (!infra.running) {
@@ -157,7 +156,7 @@ export class MachineReconciler implements Reconciler {
       cond(MachineConditions.Ready, 'False', 'Provisioning', infra.message ?? 'the provider is creating the machine');
       return { requeueAfter: infra.requeueAfter ?? this.poll };
     }
-    if (!st.infrastructureReady) this.recorder.event(asKube(machine), 'Normal', 'InfrastructureReady', `provider machine ${machine.spec.providerID} is running`);
+    if (!st.infrastructureReady) this.recorder.event(machine, 'Normal', 'InfrastructureReady', `provider machine ${machine.spec.providerID} is running`);
     st.infrastructureReady = true;
     cond(MachineConditions.InfrastructureReady, 'True');
 
@@ -171,7 +170,7 @@ export class MachineReconciler implements Reconciler {
       cond(MachineConditions.BootstrapExecSucceeded, 'False', reason, message, 'Error');
       cond(MachineConditions.NodeHealthy, 'False', reason, 'no Node will register: the machine\'s bootstrap failed');
       cond(MachineConditions.Ready, 'False', reason, message, 'Error');
-      if (prev?.status !== 'False' || prev.message !== message) this.recorder.event(asKube(machine), 'Warning', reason, message);
+      if (prev?.status !== 'False' || prev.message !== message) this.recorder.event(machine, 'Warning', reason, message);
       return { requeueAfter: this.poll * 5 };
     }
     if (bs?.state === 'Succeeded') cond(MachineConditions.BootstrapExecSucceeded, 'True');
@@ -184,7 +183,7 @@ export class MachineReconciler implements Reconciler {
       cond(MachineConditions.Ready, 'False', 'WaitingForNode', 'waiting for the node to register');
       return { requeueAfter: this.poll * 2 };
     }
-    if (!st.nodeRef) this.recorder.event(asKube(machine), 'Normal', 'NodeRegistered', `node ${node.metadata.name} registered`);
+    if (!st.nodeRef) this.recorder.event(machine, 'Normal', 'NodeRegistered', `node ${node.metadata.name} registered`);
     st.nodeRef = { apiVersion: 'v1', kind: 'Node', name: node.metadata.name!, uid: node.metadata.uid };
     const kv = node.status?.nodeInfo?.kubeletVersion;
     if (kv) st.version = kv;
@@ -272,7 +271,7 @@ export class MachineReconciler implements Reconciler {
       if (role.role === 'join-control-plane') {
         const keys = certificateKeySecretStore(this.client, ns, cluster.metadata.name!, [clusterOwnerRef(cluster)]);
         const r = await ensureKubeadmCerts({ lockKey: `${ns}/${cluster.metadata.name}`, workload: wc, keys, pki });
-        if (r.uploaded) this.recorder.event(asKube(cluster), 'Normal', 'CertificatesUploaded', 'uploaded the shared certificates to kubeadm-certs under a fresh certificate key');
+        if (r.uploaded) this.recorder.event(cluster, 'Normal', 'CertificatesUploaded', 'uploaded the shared certificates to kubeadm-certs under a fresh certificate key');
         input.certificateKey = r.certificateKey;
       }
       const { token, secret } = joinTokenSecret(ttl, `clusterd join token for Machine ${ns}/${machine.metadata.name}`);
@@ -299,7 +298,7 @@ export class MachineReconciler implements Reconciler {
       return { userData: Buffer.from(again?.data?.value ?? '', 'base64').toString('utf8') };
     }
     ctx.log.info({ role: role.role }, 'bootstrap data rendered');
-    this.recorder.event(asKube(machine), 'Normal', 'BootstrapDataReady', `rendered cloud-init (${role.role}) into Secret ${secretName}`);
+    this.recorder.event(machine, 'Normal', 'BootstrapDataReady', `rendered cloud-init (${role.role}) into Secret ${secretName}`);
     this.recordBootstrap(machine, secretName);
     return { userData };
   }
@@ -316,7 +315,7 @@ export class MachineReconciler implements Reconciler {
       let claimantExists = false;
       if (claimedBy && claimedBy !== machine.metadata.name) {
         try {
-          const other = await this.client.get<Machine & KubeObject>(MACHINE_GVK, { namespace: machine.metadata.namespace, name: claimedBy });
+          const other = await this.client.get<Machine>(MACHINE_GVK, { namespace: machine.metadata.namespace, name: claimedBy });
           claimantExists = !other.metadata.deletionTimestamp;
         } catch (err) {
           if (!isNotFound(err)) throw err;
@@ -326,12 +325,12 @@ export class MachineReconciler implements Reconciler {
       if (!('claimInit' in d)) return d;
       try {
         // resourceVersion makes the claim atomic: a concurrent claim conflicts and we decide again.
-        cluster = await this.client.patch<Cluster & KubeObject>(asKube(cluster), {
+        cluster = await this.client.patch<Cluster>(cluster, {
           metadata: { resourceVersion: cluster.metadata.resourceVersion, annotations: { [ControllerAnnotations.initMachine]: machine.metadata.name! } },
         });
       } catch (err) {
         if (!isConflict(err)) throw err;
-        cluster = await this.client.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: cluster.metadata.namespace, name: cluster.metadata.name! });
+        cluster = await this.client.get<Cluster>(CLUSTER_GVK, { namespace: cluster.metadata.namespace, name: cluster.metadata.name! });
       }
     }
     return { wait: 'another control-plane machine is claiming init' };
@@ -371,12 +370,12 @@ export class MachineReconciler implements Reconciler {
   private async reconcileDelete(machine: Machine, cluster: Cluster | undefined, ctx: ReconcileContext): Promise<Result> {
     if (!(machine.metadata.finalizers ?? []).includes(Finalizers.machine)) return {};
     const ns = machine.metadata.namespace ?? 'default';
-    const helper = new PatchHelper(this.client, asKube(machine));
+    const helper = new PatchHelper(this.client, machine);
     machine.status ??= {};
     if (machine.status.phase !== 'Deleting') {
       machine.status.phase = 'Deleting';
       machine.status.conditions = withCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'Deleting', message: 'the machine is being deleted' });
-      this.recorder.event(asKube(machine), 'Normal', 'Deleting', 'draining and deleting the machine');
+      this.recorder.event(machine, 'Normal', 'Deleting', 'draining and deleting the machine');
     }
     const clusterGoing = !cluster || !!cluster.metadata.deletionTimestamp;
     const nodeName = machine.status.nodeRef?.name;
@@ -394,22 +393,22 @@ export class MachineReconciler implements Reconciler {
         const remaining = timedOut ? 0 : await drainPass(wc, nodeName);
         if (remaining > 0) {
           machine.status.conditions = withCondition(machine.status.conditions, { type: MachineConditions.Draining, status: 'True', reason: 'Draining', message: `${remaining} pods are being evicted from ${nodeName}` });
-          await helper.patch(asKube(machine));
+          await helper.patch(machine);
           return { requeueAfter: this.poll };
         }
-        if (timedOut) this.recorder.event(asKube(machine), 'Warning', 'DrainTimeout', `node ${nodeName} did not drain within ${machine.spec.nodeDrainTimeoutSeconds}s; deleting anyway`);
+        if (timedOut) this.recorder.event(machine, 'Warning', 'DrainTimeout', `node ${nodeName} did not drain within ${machine.spec.nodeDrainTimeoutSeconds}s; deleting anyway`);
         if (isControlPlaneMachine(machine) && (await removeEtcdMember(wc, nodeName))) {
-          this.recorder.event(asKube(machine), 'Normal', 'EtcdMemberRemoved', `removed etcd member ${nodeName}`);
+          this.recorder.event(machine, 'Normal', 'EtcdMemberRemoved', `removed etcd member ${nodeName}`);
         }
         await deleteNode(wc, nodeName);
       } catch (err) {
         const limit = timeoutMs && timeoutMs > 0 ? timeoutMs : UNREACHABLE_DRAIN_LIMIT_MS;
         if (since < limit) {
           ctx.log.info({ err: errMessage(err) }, 'workload cluster not answering while removing the node; retrying');
-          await helper.patch(asKube(machine));
+          await helper.patch(machine);
           return { requeueAfter: this.poll };
         }
-        this.recorder.event(asKube(machine), 'Warning', 'NodeDeletionSkipped', `could not drain and delete node ${nodeName}: ${errMessage(err)}`);
+        this.recorder.event(machine, 'Warning', 'NodeDeletionSkipped', `could not drain and delete node ${nodeName}: ${errMessage(err)}`);
       }
     }
     const provider = await this.providerFor(machine, cluster);
@@ -417,19 +416,19 @@ export class MachineReconciler implements Reconciler {
       const stub: ClusterLike = cluster ?? { metadata: { name: machine.spec.clusterName, namespace: ns } };
       const res = await provider.deleteMachine({ cluster: stub, machine: withProvider(machine, cluster) });
       if (res.status === 'pending') {
-        await helper.patch(asKube(machine));
+        await helper.patch(machine);
         return { requeueAfter: res.requeueAfterMs };
       }
       if (res.status === 'failed') {
-        this.recorder.event(asKube(machine), 'Warning', res.reason, `deleting the provider machine: ${res.message}`);
-        await helper.patch(asKube(machine));
+        this.recorder.event(machine, 'Warning', res.reason, `deleting the provider machine: ${res.message}`);
+        await helper.patch(machine);
         return { requeueAfter: 30_000 };
       }
     }
-    await helper.patch(asKube(machine));
+    await helper.patch(machine);
     if (machine.spec.providerID) this.byProviderID.delete(machine.spec.providerID);
-    const fresh = await this.client.get<Machine & KubeObject>(MACHINE_GVK, { namespace: ns, name: machine.metadata.name! });
-    await this.client.patch(asKube(fresh), {
+    const fresh = await this.client.get<Machine>(MACHINE_GVK, { namespace: ns, name: machine.metadata.name! });
+    await this.client.patch(fresh, {
       metadata: { resourceVersion: fresh.metadata.resourceVersion, finalizers: (fresh.metadata.finalizers ?? []).filter((f) => f !== Finalizers.machine) },
     });
     ctx.log.info('machine deleted');

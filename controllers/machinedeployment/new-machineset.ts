@@ -1,6 +1,5 @@
 /** The MachineSet a MachineDeployment creates for its current template. */
 import { API_VERSION, Annotations, Labels, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
-import type { Kube } from '../shared/kube.js';
 import { ownerReference } from '../../runtime/meta.js';
 import { templateHash, templateWithoutHash } from '../shared/template-hash.js';
 
@@ -13,7 +12,7 @@ export function replicaAnnotations(desired: number, maxSurge: number): Record<st
   return { [Annotations.desiredReplicas]: String(desired), [Annotations.maxReplicas]: String(desired + maxSurge) };
 }
 
-export function newMachineSetFor(md: Kube<MachineDeployment>, replicas: number, revision: number, maxSurge: number): Kube<MachineSet> {
+export function newMachineSetFor(md: MachineDeployment, replicas: number, revision: number, maxSurge: number): MachineSet {
   const hash = templateHash(md.spec.template);
   const template = templateWithoutHash(md.spec.template);
   // The template gets only the hash label, so it still equals the deployment's template minus that label;

@@ -7,7 +7,7 @@
  */
 import {
   Annotations, Labels,
-  type Cluster as ClusterT, type Machine as MachineT, type MachineDeployment as MachineDeploymentT, type MachineSet as MachineSetT,
+  type Cluster, type Machine, type MachineDeployment, type MachineSet,
 } from '../../api/v1alpha1/index.js';
 import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
@@ -17,7 +17,6 @@ import type { ReconcilerEnv } from '../../runtime/reconcile.js';
 import type { EventRecorder } from '../../runtime/recorder.js';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
 import { CLUSTER_GVK, MACHINE_GVK, MACHINESET_GVK, MACHINEDEPLOYMENT_GVK } from '../shared/gvk.js';
-import type { Kube } from '../shared/kube.js';
 import { isControlledBy } from '../../runtime/meta.js';
 import { stableJson } from '../shared/stable-json.js';
 import { activeMachineSets, findNewMachineSet, maxRevision, oldMachineSets, replicasOf, revisionOf } from './machinesets.js';
@@ -28,10 +27,6 @@ import { computeMDStatus } from './status.js';
 import { resolveStrategy, type ResolvedStrategy } from './strategy.js';
 import { checkVersionSkew, oldestControlPlaneVersion, type SkewVerdict } from './version-skew.js';
 
-type Cluster = Kube<ClusterT>;
-type Machine = Kube<MachineT>;
-type MachineSet = Kube<MachineSetT>;
-type MachineDeployment = Kube<MachineDeploymentT>;
 
 const CACHE_WAIT_MS = 500;
 const EXPECTATION_TTL_MS = 60_000;

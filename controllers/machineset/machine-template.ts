@@ -1,9 +1,8 @@
 /** The Machine a MachineSet creates from its template. */
 import { API_VERSION, Labels, type Machine, type MachineSet } from '../../api/v1alpha1/index.js';
-import type { Kube } from '../shared/kube.js';
 import { ownerReference } from '../../runtime/meta.js';
 
-export function machineFromTemplate(ms: MachineSet): Kube<Machine> {
+export function machineFromTemplate(ms: MachineSet): Machine {
   const name = ms.metadata.name ?? '';
   const tmpl = ms.spec.template;
   const deployment = ms.metadata.labels?.[Labels.deploymentName];

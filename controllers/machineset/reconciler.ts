@@ -3,8 +3,7 @@
  * keeps Pods. Level-triggered: every pass recomputes from the cache what to create, adopt, release and delete,
  * and expectations make it wait for its own writes to reach the cache before it counts again.
  */
-import { Labels, type Cluster as ClusterT, type Machine as MachineT, type MachineDeployment as MachineDeploymentT, type MachineSet as MachineSetT, type MachineSetStatus } from '../../api/v1alpha1/index.js';
-import type { Kube } from '../shared/kube.js';
+import { Labels, type Cluster, type Machine, type MachineDeployment, type MachineSet, type MachineSetStatus } from '../../api/v1alpha1/index.js';
 import type { Reader } from '../../runtime/cache/cache.js';
 import type { Client } from '../../runtime/client.js';
 import type { ReconcilerEnv } from '../../runtime/reconcile.js';
@@ -24,10 +23,6 @@ import { computeStatus } from './status.js';
 
 const EXPECTATIONS_RECHECK_MS = 2_000;
 
-type Cluster = Kube<ClusterT>;
-type Machine = Kube<MachineT>;
-type MachineSet = Kube<MachineSetT>;
-type MachineDeployment = Kube<MachineDeploymentT>;
 
 export interface MachineSetReconcilerOptions {
   /** The clock, for availability (minReadySeconds). */

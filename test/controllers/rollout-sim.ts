@@ -22,7 +22,6 @@ import { decideRollout, historyToDelete, resizePatches } from '../../controllers
 import { machineFromTemplate } from '../../controllers/machineset/machine-template.js';
 import { MAX_CREATES_PER_PASS, decideReplicas, frozenByOnDelete } from '../../controllers/machineset/replicas.js';
 import { computeStatus } from '../../controllers/machineset/status.js';
-import type { Kube } from '../../controllers/shared/kube.js';
 import { isDeleting, isMachineAvailable } from '../../controllers/shared/machine-state.js';
 import { getControllerOf } from '../../runtime/meta.js';
 
@@ -60,12 +59,12 @@ export function prng(seed: number): () => number {
   };
 }
 
-type SimMachine = Kube<Machine> & { readyAtStep: number };
+type SimMachine = Machine & { readyAtStep: number };
 
 interface World {
   step: number;
-  md: Kube<MachineDeployment>;
-  sets: Kube<MachineSet>[];
+  md: MachineDeployment;
+  sets: MachineSet[];
   machines: SimMachine[];
   uids: number;
   /** Short names for the log: ms1, ms2 ... and m1, m2 ... in creation order. */
@@ -121,7 +120,7 @@ export function simulate(sc: Scenario, seed: number): SimResult {
 }
 
 function initialWorld(sc: Scenario, rand: () => number): World {
-  const md: Kube<MachineDeployment> = {
+  const md: MachineDeployment = {
     apiVersion: API_VERSION,
     kind: 'MachineDeployment',
     metadata: { name: 'md', namespace: 'default', uid: 'uid-md', generation: 1, creationTimestamp: new Date(START).toISOString(), annotations: { [Annotations.revision]: '1' } },
@@ -152,7 +151,7 @@ const readyStatus = (t: number): Machine['status'] => ({ phase: 'Running', condi
 const available = (w: World, m: Machine): boolean => isMachineAvailable(m, w.md.spec.minReadySeconds ?? 0, now(w));
 const onNewTemplate = (w: World, m: Machine): boolean => m.metadata.labels?.[Labels.templateHash] === templateHash(w.md.spec.template);
 
-function createSet(w: World, ms: Kube<MachineSet>): Kube<MachineSet> {
+function createSet(w: World, ms: MachineSet): MachineSet {
   ms.metadata.uid = `uid-${++w.uids}`;
   ms.metadata.generation = 1;
   ms.metadata.creationTimestamp = new Date(now(w)).toISOString();
@@ -220,7 +219,7 @@ function mdPass(w: World): [string, string] | undefined {
 }
 
 /** One pass of one MachineSet's controller, as machineset/reconciler.ts's manageReplicas and status. */
-function msPass(w: World, ms: Kube<MachineSet>, rand: () => number): [string, string] | undefined {
+function msPass(w: World, ms: MachineSet, rand: () => number): [string, string] | undefined {
   const owned = ownedBy(w, ms);
   const action = decideReplicas(ms, owned, frozenByOnDelete(ms, w.md), MAX_CREATES_PER_PASS);
   let did: string | undefined;
