@@ -11,14 +11,11 @@ import {
 } from '../../api/v1alpha1/index.js';
 import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
-import type { Reader } from '../../runtime/cache/cache.js';
-import type { Client } from '../../runtime/client.js';
-import type { ReconcilerEnv } from '../../runtime/reconcile.js';
-import type { EventRecorder } from '../../runtime/recorder.js';
-import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
-import { CLUSTER_GVK, MACHINE_GVK, MACHINESET_GVK, MACHINEDEPLOYMENT_GVK } from '../shared/gvk.js';
 import { isControlledBy } from '../../runtime/meta.js';
-import { stableJson } from '../shared/stable-json.js';
+import { patchAfter, runPhases, toResult, type Phase, type PhaseResult, type ReconcilerEnv, EnvReconciler } from '../../runtime/reconcile.js';
+import { requestKey, type ReconcileContext, type Request, type Result } from '../../runtime/types.js';
+import { MACHINE_GVK, MACHINESET_GVK, MACHINEDEPLOYMENT_GVK } from '../shared/gvk.js';
+import { clusterOf, isPaused } from '../shared/paused.js';
 import { activeMachineSets, findNewMachineSet, maxRevision, oldMachineSets, replicasOf, revisionOf } from './machinesets.js';
 import { newMachineSetFor, replicaAnnotations } from './new-machineset.js';
 import { isScalingEvent, proportionalScale } from './proportional.js';
@@ -27,7 +24,6 @@ import { computeMDStatus } from './status.js';
 import { resolveStrategy, type ResolvedStrategy } from './strategy.js';
 import { checkVersionSkew, oldestControlPlaneVersion, type SkewVerdict } from './version-skew.js';
 
-
 const CACHE_WAIT_MS = 500;
 const EXPECTATION_TTL_MS = 60_000;
 
@@ -35,89 +31,120 @@ export interface MachineDeploymentReconcilerOptions {
   now?: () => number;
 }
 
-export class MachineDeploymentReconciler implements Reconciler {
+/** What the phases of one reconcile share: the MachineDeployment (written once, at the end) and what they found. */
+interface MachineDeploymentScope {
+  md: MachineDeployment;
+  key: string;
+  cluster: Cluster | undefined;
+  ctx: ReconcileContext;
+  /** The MachineSets it controls, from the cache. */
+  sets: MachineSet[];
+  newMS?: MachineSet;
+  old: MachineSet[];
+  strategy: ResolvedStrategy;
+  /** A spec error that stops the rollout (invalid strategy, selector). */
+  specError?: string;
+  skew?: SkewVerdict;
+}
+
+export class MachineDeploymentReconciler extends EnvReconciler {
   /** MachineSet UID → the generation our last write produced. */
   private readonly writtenGeneration = new Map<string, { generation: number; until: number }>();
   /** MachineDeployment key → name of a MachineSet we created that the cache may not show yet. */
   private readonly pendingCreate = new Map<string, { name: string; until: number }>();
   private readonly now: () => number;
 
-  private readonly client: Client;
-  private readonly cache: Reader;
-  private readonly recorder: EventRecorder;
+  /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
+  private readonly phases: readonly Phase<MachineDeploymentScope>[] = [
+    this.waitForCache, this.observe, this.rollout, this.status,
+  ].map((p) => p.bind(this));
 
   constructor(env: ReconcilerEnv, opts: MachineDeploymentReconcilerOptions = {}) {
-    ({ client: this.client, cache: this.cache, recorder: this.recorder } = env);
+    super(env);
     this.now = opts.now ?? Date.now;
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const key = `${req.namespace}/${req.name}`;
+    const key = requestKey(req);
     const md = await ignoreNotFound(this.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, req));
     if (!md) {
       this.pendingCreate.delete(key);
       return {};
     }
     if (md.metadata.deletionTimestamp) return {};
-    const cluster = await this.getCluster(md);
-    if (cluster?.spec.paused) return {};
+    const cluster = await clusterOf(this.cache, md);
+    if (isPaused(cluster)) return {};
+    const scope: MachineDeploymentScope = { md, key, cluster, ctx, sets: [], old: [], strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 } };
+    return patchAfter(this.client, md, async () => toResult(await runPhases(scope, this.phases)));
+  }
 
-    const sets = (await this.cache.list<MachineSet>(MACHINESET_GVK, { namespace: req.namespace })).filter((ms) => isControlledBy(ms, md));
-    if (!this.cacheCaughtUp(key, sets)) return { requeueAfter: CACHE_WAIT_MS };
+  /** Never act on MachineSets whose cached copies predate our own writes to them. */
+  private async waitForCache(s: MachineDeploymentScope): Promise<PhaseResult | void> {
+    s.sets = await this.ownedSets(s.md);
+    if (!this.cacheCaughtUp(s.key, s.sets)) return { stop: true, requeueAfter: CACHE_WAIT_MS };
+  }
 
-    let s: ResolvedStrategy;
-    let specError: string | undefined;
+  /** The strategy as numbers, the new and old MachineSets, and the version-skew verdict. */
+  private async observe(s: MachineDeploymentScope): Promise<void> {
+    const { md } = s;
     try {
-      s = resolveStrategy(md);
+      s.strategy = resolveStrategy(md);
       const probe = newMachineSetFor(md, 0, 1, 0);
       if (!matches(fromLabelSelector(md.spec.selector), probe.spec.template.metadata?.labels)) {
         throw new Error('spec.template.metadata.labels: do not match spec.selector');
       }
     } catch (err) {
-      specError = err instanceof Error ? err.message : String(err);
-      s = { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 };
+      s.specError = err instanceof Error ? err.message : String(err);
+      s.strategy = { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 };
     }
+    s.newMS = findNewMachineSet(md, s.sets);
+    s.old = oldMachineSets(s.sets, s.newMS);
+    s.skew = md.spec.template.spec.version ? await this.versionSkew(md, s.cluster, s.newMS, s.old) : undefined;
+  }
+
+  /** At most one step of the rollout (sync.ts decides it). */
+  private async rollout(s: MachineDeploymentScope): Promise<void> {
+    const { md, sets, newMS, old, strategy, skew } = s;
     const desired = md.spec.replicas ?? 1;
-    const newMS = findNewMachineSet(md, sets);
-    const old = oldMachineSets(sets, newMS);
-    const skew = md.spec.template.spec.version ? await this.versionSkew(md, cluster, newMS, old) : undefined;
     const blocked = skew !== undefined && !skew.ok;
+    if (s.specError) {
+      this.recorder.event(md, 'Warning', 'InvalidSpec', s.specError);
+      return;
+    }
+    // Keep every MachineSet's availability rules in line with the deployment's.
+    for (const ms of sets) if (await this.syncSettings(md, ms)) return;
 
-    const step = async (): Promise<void> => {
-      if (specError) {
-        this.recorder.event(md, 'Warning', 'InvalidSpec', specError);
-        return;
-      }
-      // Keep every MachineSet's availability rules in line with the deployment's.
-      for (const ms of sets) if (await this.syncSettings(md, ms)) return;
+    if (md.spec.paused || blocked) {
+      if (blocked) s.ctx.log.info({ reason: skew.reason }, skew.message);
+      if (isScalingEvent(desired, sets) || activeMachineSets(sets).length <= 1) await this.applySizes(md, sets, proportionalScale(desired, strategy.maxSurge, newMS, old, md.status?.replicas ?? 0), strategy, true);
+      return;
+    }
+    const next = decideRollout({ desired, newMS, old, strategy, statusReplicas: md.status?.replicas ?? 0 });
+    if (next.kind === 'create' || !newMS) {
+      if (next.kind === 'create') await this.createMachineSet(md, s.key, next.replicas, next.revision, strategy, s.ctx);
+      return;
+    }
+    if (await this.syncRevision(md, newMS, old)) return;
+    if (next.kind === 'resize') await this.applySizes(md, [newMS, ...old], next.sizes, strategy, next.annotateOthers);
+    if (next.cleanup) await this.cleanup(md, old);
+  }
 
-      if (md.spec.paused || blocked) {
-        if (blocked) ctx.log.info({ reason: skew.reason }, skew.message);
-        if (isScalingEvent(desired, sets) || activeMachineSets(sets).length <= 1) await this.applySizes(md, sets, proportionalScale(desired, s.maxSurge, newMS, old, md.status?.replicas ?? 0), s, true);
-        return;
-      }
-      const next = decideRollout({ desired, newMS, old, strategy: s, statusReplicas: md.status?.replicas ?? 0 });
-      if (next.kind === 'create' || !newMS) {
-        if (next.kind === 'create') await this.createMachineSet(md, key, next.replicas, next.revision, s, ctx);
-        return;
-      }
-      if (await this.syncRevision(md, newMS, old)) return;
-      if (next.kind === 'resize') await this.applySizes(md, [newMS, ...old], next.sizes, s, next.annotateOthers);
-      if (next.cleanup) await this.cleanup(md, old);
-    };
-    await step();
-
-    const fresh = (await this.cache.list<MachineSet>(MACHINESET_GVK, { namespace: req.namespace })).filter((ms) => isControlledBy(ms, md));
+  /** Status from the MachineSets as the cache shows them after the step; written with everything else at the end. */
+  private async status(s: MachineDeploymentScope): Promise<PhaseResult | void> {
+    const { md, skew } = s;
+    const fresh = await this.ownedSets(md);
     const freshNew = findNewMachineSet(md, fresh);
-    const res = computeMDStatus({ md, newMS: freshNew, old: oldMachineSets(fresh, freshNew), maxUnavailable: s.maxUnavailable, skew, specError, now: this.now() });
+    const res = computeMDStatus({ md, newMS: freshNew, old: oldMachineSets(fresh, freshNew), maxUnavailable: s.strategy.maxUnavailable, skew, specError: s.specError, now: this.now() });
     if (res.deadlineExceeded) this.recorder.event(md, 'Warning', 'ProgressDeadlineExceeded', res.deadlineExceeded);
-    if (blocked && md.status?.conditions?.find((c) => c.type === 'VersionSkewOk')?.status !== 'False') {
+    if (skew !== undefined && !skew.ok && md.status?.conditions?.find((c) => c.type === 'VersionSkewOk')?.status !== 'False') {
       this.recorder.event(md, 'Warning', skew.reason, skew.message);
     }
-    if (stableJson(md.status ?? {}) !== stableJson(res.status)) {
-      await this.client.patchStatus(md, { status: { ...Object.fromEntries(Object.keys(md.status ?? {}).map((k) => [k, null])), ...res.status } });
-    }
-    return res.deadlineInMs !== undefined ? { requeueAfter: res.deadlineInMs + 100 } : {};
+    md.status = res.status;
+    if (res.deadlineInMs !== undefined) return { requeueAfter: res.deadlineInMs + 100 };
+  }
+
+  private async ownedSets(md: MachineDeployment): Promise<MachineSet[]> {
+    return (await this.cache.list<MachineSet>(MACHINESET_GVK, { namespace: md.metadata.namespace })).filter((ms) => isControlledBy(ms, md));
   }
 
   /** Deletes old MachineSets with no Machines beyond revisionHistoryLimit, oldest first. */
@@ -139,9 +166,8 @@ export class MachineDeploymentReconciler implements Reconciler {
       await this.patchSet(newMS, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
       return true;
     }
-    if (md.metadata.annotations?.[Annotations.revision] !== String(want)) {
-      await this.client.patch(md, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
-    }
+    // Written with the status, in the reconcile's one deferred patch.
+    md.metadata.annotations = { ...(md.metadata.annotations ?? {}), [Annotations.revision]: String(want) };
     return false;
   }
 
@@ -210,10 +236,6 @@ export class MachineDeploymentReconciler implements Reconciler {
       else return false;
     }
     return true;
-  }
-
-  private async getCluster(md: MachineDeployment): Promise<Cluster | undefined> {
-    return ignoreNotFound(this.cache.get<Cluster>(CLUSTER_GVK, { namespace: md.metadata.namespace, name: md.spec.clusterName }));
   }
 
   /**
