@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Annotations, Finalizers, Labels, type Cluster, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
 import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { findCondition } from '../../runtime/conditions.js';
-import type { KubeObject, ReconcileContext, Request, Result } from '../../runtime/types.js';
+import { Expectations, viewOf } from '../../runtime/expectations.js';
+import { requestKey, type KubeObject, type ReconcileContext, type Request, type Result } from '../../runtime/types.js';
 import type { WorkloadClusters } from '../shared/workload-clusters.js';
 import { oldestVersion } from '../../lib/version.js';
 import { ensureFinalizer, patchAfter, releaseFinalizer, runPhases, toResult, type Phase, type PhaseResult, type ReconcilerEnv, EnvReconciler } from '../../runtime/reconcile.js';
@@ -43,6 +44,8 @@ interface ClusterScope {
 export class ClusterReconciler extends EnvReconciler {
   private readonly workloads: WorkloadClusters;
   private readonly poll: number;
+  /** Control-plane Machines created or deleted, until the cache shows it (runtime/expectations.ts). */
+  readonly expectations = new Expectations();
   /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
   private readonly phases: readonly Phase<ClusterScope>[] = [
     this.reconcileInfrastructurePhase, this.reconcileCertificates, this.reconcileInitialized, this.reconcileControlPlane, this.reconcileStatus,
@@ -57,6 +60,7 @@ export class ClusterReconciler extends EnvReconciler {
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
     let cluster = await ignoreNotFound(this.cache.get<Cluster>(CLUSTER_GVK, req));
     if (!cluster) {
+      this.expectations.forget(requestKey(req));
       await this.workloads.forget(req.namespace, req.name);
       return {};
     }
@@ -109,6 +113,8 @@ export class ClusterReconciler extends EnvReconciler {
   private async reconcileInitialized(s: ClusterScope): Promise<PhaseResult | void> {
     const { cluster } = s;
     s.cpMachines = await this.controlPlaneMachines(cluster);
+    // A control-plane Machine this controller just created or deleted must show in the cache before it counts again.
+    if (!this.expectations.satisfied(keyOf(cluster), viewOf(s.cpMachines))) return { stop: true, requeueAfter: 1000 };
     s.initialized = cluster.status?.controlPlaneInitialized === true;
     if (s.initialized || !s.kubeconfigReady || !s.cpMachines.some((m) => m.spec.providerID)) return;
     s.initialized = await this.probeInitialized(cluster, s.cpMachines);
@@ -208,13 +214,13 @@ export class ClusterReconciler extends EnvReconciler {
     }
   }
 
-  /** Control-plane Machines of the cluster, read live (not from a cache) so a Machine just created is never created twice. */
+  /** Control-plane Machines of the cluster, from the cache (expectations cover its lag). */
   private async controlPlaneMachines(cluster: Cluster): Promise<Machine[]> {
-    const list = await this.client.list<Machine>(MACHINE_GVK, {
+    const list = await this.cache.list<Machine>(MACHINE_GVK, {
       namespace: cluster.metadata.namespace ?? 'default',
       labelSelector: `${Labels.clusterName}=${cluster.metadata.name!},${Labels.controlPlane}`,
     });
-    return list.items.filter((m) => m.spec.clusterName === cluster.metadata.name);
+    return list.filter((m) => m.spec.clusterName === cluster.metadata.name);
   }
 
   private async apply(cluster: Cluster, action: ReturnType<typeof nextControlPlaneAction>, desired: CPDesired, ctx: ReconcileContext): Promise<string | undefined> {
@@ -225,6 +231,7 @@ export class ClusterReconciler extends EnvReconciler {
         return action.message;
       case 'create': {
         const m = await this.client.create<Machine>(controlPlaneMachine(cluster, desired));
+        this.expectations.expectCreate(keyOf(cluster), m.metadata.name!);
         ctx.log.info({ machine: m.metadata.name, role: action.role }, 'created control-plane machine');
         this.recorder.event(cluster, 'Normal', 'ControlPlaneMachineCreated',
           `created control-plane machine ${m.metadata.name} (${action.role === 'init' ? 'init' : 'join --control-plane'}, ${desired.version})`);
@@ -233,6 +240,7 @@ export class ClusterReconciler extends EnvReconciler {
       case 'delete': {
         try {
           await this.client.delete({ ...MACHINE_GVK, metadata: { name: action.machine, namespace: cluster.metadata.namespace } });
+          this.expectations.expectDelete(keyOf(cluster), action.machine);
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }
@@ -309,6 +317,8 @@ export class ClusterReconciler extends EnvReconciler {
     }
   }
 }
+
+const keyOf = (c: Cluster): string => requestKey({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name! });
 
 function toMember(m: Machine): CPMember {
   return {

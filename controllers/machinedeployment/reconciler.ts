@@ -11,6 +11,7 @@ import {
 } from '../../api/v1alpha1/index.js';
 import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
+import { Expectations, viewOf } from '../../runtime/expectations.js';
 import { isControlledBy } from '../../runtime/meta.js';
 import { patchAfter, runPhases, toResult, type Phase, type PhaseResult, type ReconcilerEnv, EnvReconciler } from '../../runtime/reconcile.js';
 import { requestKey, type ReconcileContext, type Request, type Result } from '../../runtime/types.js';
@@ -25,7 +26,6 @@ import { resolveStrategy, type ResolvedStrategy } from './strategy.js';
 import { checkVersionSkew, oldestControlPlaneVersion, type SkewVerdict } from './version-skew.js';
 
 const CACHE_WAIT_MS = 500;
-const EXPECTATION_TTL_MS = 60_000;
 
 export interface MachineDeploymentReconcilerOptions {
   now?: () => number;
@@ -48,10 +48,8 @@ interface MachineDeploymentScope {
 }
 
 export class MachineDeploymentReconciler extends EnvReconciler {
-  /** MachineSet UID → the generation our last write produced. */
-  private readonly writtenGeneration = new Map<string, { generation: number; until: number }>();
-  /** MachineDeployment key → name of a MachineSet we created that the cache may not show yet. */
-  private readonly pendingCreate = new Map<string, { name: string; until: number }>();
+  /** The MachineSets this controller created or wrote, until the cache shows them (runtime/expectations.ts). */
+  readonly expectations = new Expectations();
   private readonly now: () => number;
 
   /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
@@ -68,7 +66,7 @@ export class MachineDeploymentReconciler extends EnvReconciler {
     const key = requestKey(req);
     const md = await ignoreNotFound(this.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, req));
     if (!md) {
-      this.pendingCreate.delete(key);
+      this.expectations.forget(key);
       return {};
     }
     if (md.metadata.deletionTimestamp) return {};
@@ -81,7 +79,7 @@ export class MachineDeploymentReconciler extends EnvReconciler {
   /** Never act on MachineSets whose cached copies predate our own writes to them. */
   private async waitForCache(s: MachineDeploymentScope): Promise<PhaseResult | void> {
     s.sets = await this.ownedSets(s.md);
-    if (!this.cacheCaughtUp(s.key, s.sets)) return { stop: true, requeueAfter: CACHE_WAIT_MS };
+    if (!this.expectations.satisfied(s.key, viewOf(s.sets), this.now())) return { stop: true, requeueAfter: CACHE_WAIT_MS };
   }
 
   /** The strategy as numbers, the new and old MachineSets, and the version-skew verdict. */
@@ -163,7 +161,7 @@ export class MachineDeploymentReconciler extends EnvReconciler {
   private async syncRevision(md: MachineDeployment, newMS: MachineSet, old: MachineSet[]): Promise<boolean> {
     const want = Math.max(revisionOf(newMS), maxRevision(old) + 1);
     if (revisionOf(newMS) !== want) {
-      await this.patchSet(newMS, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
+      await this.patchSet(md, newMS, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
       return true;
     }
     // Written with the status, in the reconcile's one deferred patch.
@@ -175,7 +173,7 @@ export class MachineDeploymentReconciler extends EnvReconciler {
     const minReadySeconds = md.spec.minReadySeconds ?? 0;
     const deletePolicy = md.spec.strategy?.rollingUpdate?.deletePolicy ?? ms.spec.deletePolicy ?? 'Random';
     if ((ms.spec.minReadySeconds ?? 0) === minReadySeconds && (ms.spec.deletePolicy ?? 'Random') === deletePolicy) return false;
-    await this.patchSet(ms, { spec: { minReadySeconds, deletePolicy } });
+    await this.patchSet(md, ms, { spec: { minReadySeconds, deletePolicy } });
     return true;
   }
 
@@ -183,7 +181,7 @@ export class MachineDeploymentReconciler extends EnvReconciler {
     const ms = newMachineSetFor(md, replicas, revision, s.maxSurge);
     try {
       const created = await this.client.create(ms);
-      this.pendingCreate.set(key, { name: created.metadata.name ?? '', until: this.now() + EXPECTATION_TTL_MS });
+      this.expectations.expectCreate(key, created.metadata.name ?? '', this.now());
       this.recorder.event(md, 'Normal', 'MachineSetCreated', `Created MachineSet ${created.metadata.name ?? ''} (revision ${revision}) with ${replicas} replicas`);
       ctx.log.info({ machineSet: created.metadata.name, revision, replicas }, 'created MachineSet');
       return created;
@@ -191,7 +189,7 @@ export class MachineDeploymentReconciler extends EnvReconciler {
       // A MachineSet of that name exists but is not ours or has another template: a hash collision or a
       // leftover. Say so and wait; the cache will tell us more on the next pass.
       if (isAlreadyExists(err)) {
-        this.pendingCreate.set(key, { name: ms.metadata.name ?? '', until: this.now() + EXPECTATION_TTL_MS });
+        this.expectations.expectCreate(key, ms.metadata.name ?? '', this.now());
         return undefined;
       }
       this.recorder.event(md, 'Warning', 'FailedCreate', `Failed to create MachineSet ${ms.metadata.name ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
@@ -202,40 +200,24 @@ export class MachineDeploymentReconciler extends EnvReconciler {
   private async applySizes(md: MachineDeployment, sets: readonly MachineSet[], sizes: Map<string, number>, s: ResolvedStrategy, annotateOthers: boolean): Promise<void> {
     for (const p of resizePatches(md.spec.replicas ?? 1, s.maxSurge, sets, sizes, annotateOthers)) {
       if (p.replicas !== undefined) await this.scale(md, p.ms, p.replicas, s);
-      else await this.patchSet(p.ms, { metadata: { annotations: p.annotations } });
+      else await this.patchSet(md, p.ms, { metadata: { annotations: p.annotations } });
     }
   }
 
   private async scale(md: MachineDeployment, ms: MachineSet, replicas: number, s: ResolvedStrategy): Promise<void> {
     const from = replicasOf(ms);
-    await this.patchSet(ms, { metadata: { annotations: replicaAnnotations(md.spec.replicas ?? 1, s.maxSurge) }, spec: { replicas } });
+    await this.patchSet(md, ms, { metadata: { annotations: replicaAnnotations(md.spec.replicas ?? 1, s.maxSurge) }, spec: { replicas } });
     if (from !== replicas) {
       this.recorder.event(md, 'Normal', from < replicas ? 'ScalingMachineSetUp' : 'ScalingMachineSetDown', `Scaled ${from < replicas ? 'up' : 'down'} MachineSet ${ms.metadata.name ?? ''} from ${from} to ${replicas}`);
     }
   }
 
   /** Patches a MachineSet and remembers the generation it produced, so a stale cache copy is recognised. */
-  private async patchSet(ms: MachineSet, patch: object): Promise<void> {
+  private async patchSet(md: MachineDeployment, ms: MachineSet, patch: object): Promise<void> {
     const out = await this.client.patch<MachineSet>(ms, patch);
-    this.writtenGeneration.set(ms.metadata.uid ?? '', { generation: out.metadata.generation ?? 0, until: this.now() + EXPECTATION_TTL_MS });
+    this.expectations.expectGeneration(requestKey({ namespace: md.metadata.namespace ?? '', name: md.metadata.name ?? '' }), ms.metadata.name ?? '', out.metadata.generation ?? 0, this.now());
     ms.metadata = out.metadata;
     ms.spec = out.spec;
-  }
-
-  private cacheCaughtUp(key: string, sets: readonly MachineSet[]): boolean {
-    const now = this.now();
-    const pending = this.pendingCreate.get(key);
-    if (pending) {
-      if (sets.some((ms) => ms.metadata.name === pending.name) || now > pending.until) this.pendingCreate.delete(key);
-      else return false;
-    }
-    for (const ms of sets) {
-      const w = this.writtenGeneration.get(ms.metadata.uid ?? '');
-      if (!w) continue;
-      if ((ms.metadata.generation ?? 0) >= w.generation || now > w.until) this.writtenGeneration.delete(ms.metadata.uid ?? '');
-      else return false;
-    }
-    return true;
   }
 
   /**

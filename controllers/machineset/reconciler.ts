@@ -6,6 +6,7 @@
 import { Labels, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
 import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
+import { Expectations, viewOf } from '../../runtime/expectations.js';
 import { getControllerOf } from '../../runtime/meta.js';
 import { patchAfter, runPhases, toResult, type Phase, type PhaseResult, type ReconcilerEnv, EnvReconciler } from '../../runtime/reconcile.js';
 import { requestKey, type ReconcileContext, type Request, type Result } from '../../runtime/types.js';
@@ -13,7 +14,6 @@ import { MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gv
 import { nextAvailableIn } from '../shared/machine-state.js';
 import { clusterOf, isPaused } from '../shared/paused.js';
 import { claimMachines } from './claim.js';
-import { NameExpectations } from './expectations.js';
 import { machineFromTemplate } from './machine-template.js';
 import { MAX_CREATES_PER_PASS, decideReplicas, frozenByOnDelete } from './replicas.js';
 import { computeStatus } from './status.js';
@@ -40,7 +40,7 @@ interface MachineSetScope {
 }
 
 export class MachineSetReconciler extends EnvReconciler {
-  readonly expectations = new NameExpectations();
+  readonly expectations = new Expectations();
   private readonly now: () => number;
 
   /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
@@ -72,8 +72,7 @@ export class MachineSetReconciler extends EnvReconciler {
   /** Our last creates/deletes must be in the cache before Machines are counted again: counting now could double them. */
   private async waitForCache(s: MachineSetScope): Promise<PhaseResult | void> {
     s.machines = await this.cache.list<Machine>(MACHINE_GVK, { namespace: s.ms.metadata.namespace });
-    const byName = new Map(s.machines.map((m) => [m.metadata.name ?? '', m]));
-    if (!this.expectations.satisfied(s.key, { get: (n) => byName.get(n) }, this.now())) return { stop: true, requeueAfter: EXPECTATIONS_RECHECK_MS };
+    if (!this.expectations.satisfied(s.key, viewOf(s.machines), this.now())) return { stop: true, requeueAfter: EXPECTATIONS_RECHECK_MS };
   }
 
   /** Adopts matching orphans, releases Machines that no longer match. */
