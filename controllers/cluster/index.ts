@@ -3,14 +3,15 @@
  *
  *   registerClusterController(mgr, { providers, workloads, logger })
  *
- * It reconciles a Cluster on its own changes and on any change to a Machine labelled with its name
- * (control-plane progress, deletion progress).
+ * It reconciles a Cluster on its own changes, and on a Machine labelled with its name appearing, going, or (for a
+ * control-plane Machine) changing what the control plane is made of (shared/predicates.ts).
  */
 import type { Logger } from 'pino';
 import { Labels } from '../../api/v1alpha1/index.js';
 import { enqueueByLabel, newControllerManagedBy, type Controller, type Manager } from '../../runtime/index.js';
 import type { ProviderLookup } from '../shared/deps.js';
 import { CLUSTER_GVK, MACHINE_GVK } from '../shared/gvk.js';
+import { machineChangeForCluster } from '../shared/predicates.js';
 import type { WorkloadClusters } from '../shared/workload-clusters.js';
 import { ClusterReconciler } from './reconciler.js';
 
@@ -30,6 +31,6 @@ export function registerClusterController(mgr: Manager, deps: ClusterControllerD
   return newControllerManagedBy(mgr)
     .named('cluster')
     .for(CLUSTER_GVK)
-    .watches(MACHINE_GVK, enqueueByLabel(Labels.clusterName))
+    .watches(MACHINE_GVK, enqueueByLabel(Labels.clusterName), machineChangeForCluster)
     .complete(r);
 }

@@ -7,10 +7,11 @@
  * plane initialised, paused), and on changes to its Node in the workload cluster (a watch per cluster).
  */
 import type { Logger } from 'pino';
-import type { Cluster, Machine } from '../../api/v1alpha1/index.js';
-import { newControllerManagedBy, type Controller, type KubeObject, type Manager, type Request } from '../../runtime/index.js';
+import { newControllerManagedBy, type Controller, type Manager } from '../../runtime/index.js';
+import { objectsOfCluster } from '../shared/cluster-index.js';
 import type { ProviderLookup } from '../shared/deps.js';
 import { CLUSTER_GVK, MACHINE_GVK } from '../shared/gvk.js';
+import { clusterChangeForMachines } from '../shared/predicates.js';
 import type { WorkloadClusters } from '../shared/workload-clusters.js';
 import type { CloudInitRenderer } from './bootstrap-data.js';
 import { MachineReconciler } from './reconciler.js';
@@ -34,20 +35,10 @@ export interface MachineControllerDeps {
 
 export function registerMachineController(mgr: Manager, deps: MachineControllerDeps): Controller {
   const r = new MachineReconciler({ client: mgr.client, cache: mgr.cache, recorder: mgr.getEventRecorderFor('machine-controller') }, deps);
-  const machines = mgr.cache.getInformer(MACHINE_GVK);
-  const machinesOfCluster = (obj: KubeObject): Request[] => {
-    const c = obj as unknown as Cluster;
-    const out: Request[] = [];
-    for (const o of machines.store.values()) {
-      const m = o as unknown as Machine;
-      if (m.metadata.namespace === c.metadata.namespace && m.spec.clusterName === c.metadata.name) out.push({ namespace: m.metadata.namespace ?? '', name: m.metadata.name! });
-    }
-    return out;
-  };
   const controller = newControllerManagedBy(mgr)
     .named('machine')
     .for(MACHINE_GVK)
-    .watches(CLUSTER_GVK, machinesOfCluster)
+    .watches(CLUSTER_GVK, objectsOfCluster(mgr, MACHINE_GVK), clusterChangeForMachines)
     .complete(r);
   deps.workloads.onNodeEvent((_cluster, node) => {
     const pid = node.spec?.providerID;
