@@ -13,7 +13,7 @@ export { Manager, LeaderElectionLostError, type ManagerOptions, type Runnable } 
 export { LeaderElector, LEASE_GVK, microTime, type LeaderElectionConfig, type Lease } from './leaderelection.js';
 export { Recorder, type EventRecorder, type EventType } from './recorder.js';
 export { PatchHelper, createMergePatch, type PatchHelperOptions } from './patch.js';
-export { ensureFinalizer, releaseFinalizer, lowestRequeue, patchAfter, runPhases, toResult, type Phase, type PhaseResult, type PhasesOutcome, type ReconcilerEnv } from './reconcile.js';
+export { ensureFinalizer, releaseFinalizer, lowestRequeue, patchAfter, runPhases, toResult, type Phase, type PhaseResult, type PhasesOutcome, type ReconcilerEnv, type ReconcilerOptions, EnvReconciler } from './reconcile.js';
 export * from './conditions.js';
 export * from './meta.js';
 export * from './labels.js';

@@ -101,16 +101,25 @@ export async function releaseFinalizer(client: Client, gvk: GroupVersionKind, ob
   await client.patch(fresh, { metadata: { resourceVersion: fresh.metadata.resourceVersion, finalizers: (fresh.metadata.finalizers ?? []).filter((f) => f !== finalizer) } });
 }
 
+/** Options every reconciler takes. */
+export interface ReconcilerOptions {
+  /** The clock (ms since the epoch), for availability and deadlines; tests may pass their own. */
+  now?: () => number;
+}
+
 /** The base of the controllers' reconcilers: one constructor shape, `new XReconciler(env, deps)`. */
 export abstract class EnvReconciler implements Reconciler {
   protected readonly client: Client;
   protected readonly cache: Reader;
   protected readonly recorder: EventRecorder;
+  /** The clock (ms since the epoch); tests may pass their own. */
+  protected readonly now: () => number;
 
-  constructor(env: ReconcilerEnv) {
+  constructor(protected readonly env: ReconcilerEnv, opts: ReconcilerOptions = {}) {
     this.client = env.client;
     this.cache = env.cache;
     this.recorder = env.recorder;
+    this.now = opts.now ?? Date.now;
   }
 
   abstract reconcile(req: Request, ctx: ReconcileContext): Promise<Result>;

@@ -4,15 +4,16 @@ import type { Manager } from '../../runtime/manager.js';
 import { objectsOfCluster } from '../shared/cluster-index.js';
 import { CLUSTER_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gvk.js';
 import { clusterChangeForMachineDeployments } from '../shared/predicates.js';
-import { MachineDeploymentReconciler, type MachineDeploymentReconcilerOptions } from './reconciler.js';
+import { MachineDeploymentReconciler } from './reconciler.js';
+import type { ReconcilerOptions } from '../../runtime/reconcile.js';
 
-export { MachineDeploymentReconciler, type MachineDeploymentReconcilerOptions } from './reconciler.js';
+export { MachineDeploymentReconciler } from './reconciler.js';
 
 /**
  * Registers the controller: MachineDeployments, the MachineSets they own, and their Clusters (a control-plane
  * version change may release a rollout held by the version-skew guard; un-pausing resumes).
  */
-export function registerMachineDeploymentController(mgr: Manager, deps: MachineDeploymentReconcilerOptions = {}): MachineDeploymentReconciler {
+export function registerMachineDeploymentController(mgr: Manager, deps: ReconcilerOptions = {}): MachineDeploymentReconciler {
   const r = new MachineDeploymentReconciler({ client: mgr.client, cache: mgr.cache, recorder: mgr.getEventRecorderFor('machinedeployment-controller') }, deps);
   newControllerManagedBy(mgr)
     .named('machinedeployment')

@@ -9,14 +9,14 @@ import {
   Annotations, Labels,
   type Cluster, type Machine, type MachineDeployment, type MachineSet,
 } from '../../api/v1alpha1/index.js';
-import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
+import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
-import { Expectations, viewOf } from '../../runtime/expectations.js';
+import { viewOf } from '../../runtime/expectations.js';
 import { isControlledBy } from '../../runtime/meta.js';
-import { patchAfter, runPhases, toResult, type Phase, type PhaseResult, type ReconcilerEnv, EnvReconciler } from '../../runtime/reconcile.js';
-import { requestKey, type ReconcileContext, type Request, type Result } from '../../runtime/types.js';
+import type { Phase, PhaseResult } from '../../runtime/reconcile.js';
+import { requestKey, type ReconcileContext } from '../../runtime/types.js';
 import { MACHINE_GVK, MACHINESET_GVK, MACHINEDEPLOYMENT_GVK } from '../shared/gvk.js';
-import { clusterOf, isPaused } from '../shared/paused.js';
+import { OwnerReconciler } from '../shared/skeleton.js';
 import { activeMachineSets, findNewMachineSet, maxRevision, oldMachineSets, replicasOf, revisionOf } from './machinesets.js';
 import { newMachineSetFor, replicaAnnotations } from './new-machineset.js';
 import { isScalingEvent, proportionalScale } from './proportional.js';
@@ -26,10 +26,6 @@ import { resolveStrategy, type ResolvedStrategy } from './strategy.js';
 import { checkVersionSkew, oldestControlPlaneVersion, type SkewVerdict } from './version-skew.js';
 
 const CACHE_WAIT_MS = 500;
-
-export interface MachineDeploymentReconcilerOptions {
-  now?: () => number;
-}
 
 /** What the phases of one reconcile share: the MachineDeployment (written once, at the end) and what they found. */
 interface MachineDeploymentScope {
@@ -47,33 +43,12 @@ interface MachineDeploymentScope {
   skew?: SkewVerdict;
 }
 
-export class MachineDeploymentReconciler extends EnvReconciler {
-  /** The MachineSets this controller created or wrote, until the cache shows them (runtime/expectations.ts). */
-  readonly expectations = new Expectations();
-  private readonly now: () => number;
+export class MachineDeploymentReconciler extends OwnerReconciler<MachineDeployment, MachineDeploymentScope> {
+  protected readonly gvk = MACHINEDEPLOYMENT_GVK;
+  protected readonly phases: readonly Phase<MachineDeploymentScope>[] = [this.waitForCache, this.observe, this.rollout, this.status].map((p) => p.bind(this));
 
-  /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
-  private readonly phases: readonly Phase<MachineDeploymentScope>[] = [
-    this.waitForCache, this.observe, this.rollout, this.status,
-  ].map((p) => p.bind(this));
-
-  constructor(env: ReconcilerEnv, opts: MachineDeploymentReconcilerOptions = {}) {
-    super(env);
-    this.now = opts.now ?? Date.now;
-  }
-
-  async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const key = requestKey(req);
-    const md = await ignoreNotFound(this.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, req));
-    if (!md) {
-      this.expectations.forget(key);
-      return {};
-    }
-    if (md.metadata.deletionTimestamp) return {};
-    const cluster = await clusterOf(this.cache, md);
-    if (isPaused(cluster)) return {};
-    const scope: MachineDeploymentScope = { md, key, cluster, ctx, sets: [], old: [], strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 } };
-    return patchAfter(this.client, md, async () => toResult(await runPhases(scope, this.phases)));
+  protected scope(md: MachineDeployment, cluster: Cluster | undefined, key: string, ctx: ReconcileContext): MachineDeploymentScope {
+    return { md, key, cluster, ctx, sets: [], old: [], strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 } };
   }
 
   /** Never act on MachineSets whose cached copies predate our own writes to them. */

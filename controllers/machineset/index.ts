@@ -7,15 +7,16 @@ import type { KubeObject, Request } from '../../runtime/types.js';
 import { objectsOfCluster } from '../shared/cluster-index.js';
 import { CLUSTER_GVK, MACHINE_GVK, MACHINESET_GVK } from '../shared/gvk.js';
 import { pausedChanged } from '../shared/predicates.js';
-import { MachineSetReconciler, type MachineSetReconcilerOptions } from './reconciler.js';
+import { MachineSetReconciler } from './reconciler.js';
+import type { ReconcilerOptions } from '../../runtime/reconcile.js';
 
-export { MachineSetReconciler, type MachineSetReconcilerOptions } from './reconciler.js';
+export { MachineSetReconciler } from './reconciler.js';
 
 /**
  * Registers the controller: MachineSets, the Machines they own, and Clusters (un-pausing one wakes its
  * MachineSets). Returns the reconciler, whose expectations tests may inspect.
  */
-export function registerMachineSetController(mgr: Manager, deps: MachineSetReconcilerOptions = {}): MachineSetReconciler {
+export function registerMachineSetController(mgr: Manager, deps: ReconcilerOptions = {}): MachineSetReconciler {
   const r = new MachineSetReconciler({ client: mgr.client, cache: mgr.cache, recorder: mgr.getEventRecorderFor('machineset-controller') }, deps);
   const msInformer = mgr.cache.getInformer(MACHINESET_GVK);
   // An orphan Machine wakes every MachineSet whose selector matches it, so one of them adopts it.

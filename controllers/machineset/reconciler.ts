@@ -3,27 +3,22 @@
  * keeps Pods. Level-triggered: every pass recomputes from the cache what to create, adopt, release and delete,
  * and expectations make it wait for its own writes to reach the cache before it counts again.
  */
-import { Labels, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
+import { Labels, type Cluster, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
 import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
-import { Expectations, viewOf } from '../../runtime/expectations.js';
+import { viewOf } from '../../runtime/expectations.js';
 import { getControllerOf } from '../../runtime/meta.js';
-import { patchAfter, runPhases, toResult, type Phase, type PhaseResult, type ReconcilerEnv, EnvReconciler } from '../../runtime/reconcile.js';
-import { requestKey, type ReconcileContext, type Request, type Result } from '../../runtime/types.js';
+import type { Phase, PhaseResult } from '../../runtime/reconcile.js';
+import type { ReconcileContext } from '../../runtime/types.js';
 import { MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gvk.js';
 import { nextAvailableIn } from '../shared/machine-state.js';
-import { clusterOf, isPaused } from '../shared/paused.js';
+import { OwnerReconciler } from '../shared/skeleton.js';
 import { claimMachines } from './claim.js';
 import { machineFromTemplate } from './machine-template.js';
 import { MAX_CREATES_PER_PASS, decideReplicas, frozenByOnDelete } from './replicas.js';
 import { computeStatus } from './status.js';
 
 const EXPECTATIONS_RECHECK_MS = 2_000;
-
-export interface MachineSetReconcilerOptions {
-  /** The clock, for availability (minReadySeconds). */
-  now?: () => number;
-}
 
 /** What the phases of one reconcile share: the MachineSet (its status written once, at the end) and what they found. */
 interface MachineSetScope {
@@ -39,34 +34,12 @@ interface MachineSetScope {
   manageError?: string;
 }
 
-export class MachineSetReconciler extends EnvReconciler {
-  readonly expectations = new Expectations();
-  private readonly now: () => number;
+export class MachineSetReconciler extends OwnerReconciler<MachineSet, MachineSetScope> {
+  protected readonly gvk = MACHINESET_GVK;
+  protected readonly phases: readonly Phase<MachineSetScope>[] = [this.waitForCache, this.claim, this.replicas, this.status].map((p) => p.bind(this));
 
-  /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
-  private readonly phases: readonly Phase<MachineSetScope>[] = [
-    this.waitForCache, this.claim, this.replicas, this.status,
-  ].map((p) => p.bind(this));
-
-  constructor(env: ReconcilerEnv, opts: MachineSetReconcilerOptions = {}) {
-    super(env);
-    this.now = opts.now ?? Date.now;
-  }
-
-  async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const ms = await ignoreNotFound(this.cache.get<MachineSet>(MACHINESET_GVK, req));
-    if (!ms) {
-      // Its Machines go with it through the garbage collector (they carry an owner reference).
-      this.expectations.forget(requestKey(req));
-      return {};
-    }
-    if (ms.metadata.deletionTimestamp) return {};
-    if (isPaused(await clusterOf(this.cache, ms))) {
-      ctx.log.debug('cluster is paused; not reconciling');
-      return {};
-    }
-    const scope: MachineSetScope = { ms, key: requestKey(req), ctx, owned: [], deleted: new Set() };
-    return patchAfter(this.client, ms, async () => toResult(await runPhases(scope, this.phases)));
+  protected scope(ms: MachineSet, _cluster: Cluster | undefined, key: string, ctx: ReconcileContext): MachineSetScope {
+    return { ms, key, ctx, owned: [], deleted: new Set() };
   }
 
   /** Our last creates/deletes must be in the cache before Machines are counted again: counting now could double them. */
