@@ -4,7 +4,7 @@
  * itself belongs to bootstrap/; this is the controller's side of that call.
  */
 import type { Bootstrap, Cluster, Machine } from '../../api/v1alpha1/index.js';
-import type { CertAndKey } from '../../lib/pki.js';
+import type { ClusterPKI } from '../../bootstrap/index.js';
 import type { BootstrapRole } from './role.js';
 
 export interface BootstrapDataInput {
@@ -20,8 +20,8 @@ export interface BootstrapDataInput {
   caCertHashes: string[];
   /** init (uploads the certificates with it) and join-control-plane (downloads them). */
   certificateKey?: string;
-  /** init only: the shared CAs and service-account key pair, so every member starts from the same PKI. */
-  certs?: { ca: CertAndKey; etcdCA: CertAndKey; frontProxyCA: CertAndKey; sa: { keyPem: string; pubPem: string } };
+  /** init only: the shared CAs and service-account key pair, so every member starts from the same PKI (bootstrap's ClusterPKI). */
+  certs?: ClusterPKI;
   extras?: Bootstrap;
   /** The Machine's provider ID when known, for the kubelet's --provider-id (the provider may set it too). */
   providerID?: string;

@@ -17,7 +17,7 @@ import { CLUSTER_GVK, MACHINE_GVK, SECRET_GVK } from '../shared/gvk.js';
 import { certificateKeySecretStore, ensureKubeadmCerts, joinTokenSecret } from '../shared/kubeadm-certs.js';
 import { BOOTSTRAP_SECRET_TYPE, ControllerAnnotations, secretNames } from '../shared/names.js';
 import { clusterOwnerRef } from '../shared/owner.js';
-import { getSecret, readClusterPKI } from '../shared/pki.js';
+import { getSecret, readClusterPKI, toBootstrapPKI } from '../shared/pki.js';
 import type { WorkloadClusters } from '../shared/workload-clusters.js';
 import { bootstrapExtras, machineVersion, type BootstrapDataInput, type CloudInitRenderer } from './bootstrap-data.js';
 import { resolveFileContent } from './file-content.js';
@@ -92,7 +92,7 @@ export class MachineBootstrap {
       input.certificateKey = await keys.read();
       if (!input.certificateKey) return { waiting: 'waiting for the cluster certificate key', reason: 'WaitingForCertificates' };
       input.token = joinTokenSecret(this.ttlSeconds, 'init').token;
-      input.certs = { ca: pki.ca, etcdCA: pki.etcd, frontProxyCA: pki.proxy, sa: { keyPem: pki.sa.keyPem, pubPem: pki.sa.certPem } };
+      input.certs = toBootstrapPKI(pki);
     } else {
       let wc: Client;
       try {

@@ -1,6 +1,7 @@
 /**
  * The Machine controller's renderer: its BootstrapDataInput, in API terms, becomes bootstrap's CloudInitInput.
- * The two differ only in spelling (the API follows Cluster API's field names, the renderer cloud-init's).
+ * The PKI is bootstrap's type already; the Machine's bootstrap extras are the API's (Cluster API's KubeadmConfig
+ * spelling: encoding base64, groups as one string), which the renderer takes in cloud-init's.
  */
 import { renderCloudInit, type CloudInitInput } from '../../bootstrap/index.js';
 import type { Bootstrap } from '../../api/v1alpha1/index.js';
@@ -50,12 +51,7 @@ export function toCloudInitInput(i: BootstrapDataInput): CloudInitInput {
     bootstrapToken: i.token,
     caCertHashes: i.caCertHashes,
     certificateKey: i.certificateKey,
-    pki: i.certs && {
-      ca: i.certs.ca,
-      etcdCA: i.certs.etcdCA,
-      frontProxyCA: i.certs.frontProxyCA,
-      sa: { keyPem: i.certs.sa.keyPem, publicKeyPem: i.certs.sa.pubPem },
-    },
+    pki: i.certs,
     extras: extras(i.extras),
   };
 }

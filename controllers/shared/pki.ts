@@ -4,6 +4,7 @@
  * here, before any machine exists, lets every control-plane member start from the same CAs and lets users
  * bring their own CA by creating the Secret first.
  */
+import type { ClusterPKI as BootstrapPKI } from '../../bootstrap/index.js';
 import { newPrivateKeyAsync, newSelfSignedCA, publicKeyPem, type CertAndKey } from '../../lib/pki.js';
 import type { Client } from '../../runtime/client.js';
 import { ignoreNotFound } from '../../runtime/errors.js';
@@ -20,8 +21,16 @@ export interface SecretLike {
   [k: string]: unknown;
 }
 
-/** The PEM pair a PKI Secret holds. For `sa`, certPem is the public key (PKIX PEM), as sa.pub. */
+/**
+ * The PKI as its Secrets hold it, keyed by Secret (names.ts): the PEM pair of each; for `sa`, certPem is the public
+ * key (PKIX PEM), as sa.pub. Bootstrap takes it as its ClusterPKI (toBootstrapPKI).
+ */
 export type ClusterPKI = Record<PkiSecret, CertAndKey>;
+
+/** The same key material as bootstrap's ClusterPKI (kubeadm's names), for init's bootstrap data. */
+export function toBootstrapPKI(pki: ClusterPKI): BootstrapPKI {
+  return { ca: pki.ca, etcdCA: pki.etcd, frontProxyCA: pki.proxy, sa: { keyPem: pki.sa.keyPem, publicKeyPem: pki.sa.certPem } };
+}
 
 const CA_COMMON_NAMES: Record<Exclude<PkiSecret, 'sa'>, string> = {
   ca: 'kubernetes',
