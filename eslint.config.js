@@ -1,5 +1,5 @@
-// Lint rules: typescript-eslint's recommended set, plus the house rules from DEVELOPERS.md
-// (no `any` in public interfaces, no focused or skipped tests).
+// Lint rules: typescript-eslint's recommended set, plus two house rules: no `any` in public interfaces, and no
+// focused or skipped tests (every test runs, every time).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -5,7 +5,7 @@
  *   kubectl --kubeconfig <(clusterd get kubeconfig demo) get nodes
  */
 import { Command } from 'commander';
-import { secretNames } from '../controllers/cluster/names.js';
+import { secretNames } from '../controllers/shared/names.js';
 import { CLUSTER_GVK } from '../controllers/shared/gvk.js';
 import { isNotFound } from '../runtime/errors.js';
 import type { KubeObject } from '../runtime/types.js';

@@ -7,7 +7,7 @@ import { Annotations, type Cluster, type MachineDeployment, type MachineSet } fr
 import { rollbackTemplate } from '../controllers/machinedeployment/rollback.js';
 import { revisionOf } from '../controllers/machinedeployment/machinesets.js';
 import { CLUSTER_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../controllers/shared/gvk.js';
-import { isControlledBy } from '../controllers/shared/owner.js';
+import { isControlledBy } from '../runtime/meta.js';
 import type { Client } from '../runtime/client.js';
 import type { KubeObject } from '../runtime/types.js';
 import { connect, connectionOptions, explain, getNamed, type ConnectionOptions } from './context.js';

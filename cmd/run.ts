@@ -168,13 +168,7 @@ export async function runDaemon(opts: RunOptions, signal: AbortSignal): Promise<
       gracefulShutdownTimeoutMs: opts.gracefulShutdownTimeout * 1000,
     });
     providers = await providerRegistry(opts, log);
-    registerControllers(mgr, {
-      logger: log,
-      providers,
-      dataDir: resolve(opts.dataDir),
-      namespace: opts.namespace,
-      concurrency: opts.concurrency,
-    });
+    registerControllers(mgr, { logger: log, providers });
     const started = mgr.start(signal);
     // Once the servers are up (ports may be ephemeral), say where they are and what to run next.
     const serversUp = (): boolean =>

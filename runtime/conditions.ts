@@ -25,36 +25,80 @@ export interface Conditioned {
 
 export const READY = 'Ready';
 
-const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The one timestamp format of conditions: RFC 3339 to the second, as metav1.Time serialises. */
+export const conditionTime = (t: Date | number = new Date()): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A condition as a controller states it; the library fills in the rest. */
+export interface ConditionInput {
+  type: string;
+  status: ConditionStatus;
+  reason?: string;
+  message?: string;
+  severity?: ConditionSeverity;
+}
+
+export interface SetOptions {
+  /** Recorded as the condition's observedGeneration. */
+  observedGeneration?: number;
+  /** The clock, for lastTransitionTime. */
+  now?: Date | number;
+}
+
+export function findCondition(list: readonly Condition[] | undefined, type: string): Condition | undefined {
+  return list?.find((c) => c.type === type);
+}
 
 export function getConditions(obj: Conditioned): Condition[] {
   return obj.status?.conditions ?? [];
 }
 
 export function getCondition(obj: Conditioned, type: string): Condition | undefined {
-  return getConditions(obj).find((c) => c.type === type);
+  return findCondition(obj.status?.conditions, type);
 }
 
-export const isTrue = (obj: Conditioned, type: string): boolean => getCondition(obj, type)?.status === 'True';
 export const isFalse = (obj: Conditioned, type: string): boolean => getCondition(obj, type)?.status === 'False';
 
-/** Ready first, then alphabetical: the order Cluster API keeps, so diffs and printouts are stable. */
-function sortConditions(cs: Condition[]): Condition[] {
+/** The one order of conditions: Ready first, then by type, as Cluster API keeps them, so diffs and printouts are stable. */
+export function sortConditions<C extends { type: string }>(cs: C[]): C[] {
   return cs.sort((a, b) => (a.type === READY ? -1 : b.type === READY ? 1 : a.type.localeCompare(b.type)));
 }
 
-/** Sets (adds or replaces) a condition; lastTransitionTime is kept unless the status changed. */
-export function setCondition(obj: Conditioned, c: Condition): void {
+/**
+ * The condition `c` becomes, given the list it replaces one in: lastTransitionTime is kept unless the status
+ * changed; a False condition without a severity is Info; a missing reason is the type (True) or Unknown.
+ */
+export function nextCondition(list: readonly Condition[] | undefined, c: ConditionInput, opts: SetOptions = {}): Condition {
+  const prev = findCondition(list, c.type);
+  return {
+    type: c.type,
+    status: c.status,
+    ...(c.severity !== undefined ? { severity: c.severity } : c.status === 'False' ? { severity: 'Info' as const } : {}),
+    reason: c.reason ?? (c.status === 'True' ? c.type : 'Unknown'),
+    message: c.message ?? '',
+    lastTransitionTime: prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : conditionTime(opts.now),
+    ...(opts.observedGeneration !== undefined ? { observedGeneration: opts.observedGeneration } : {}),
+  };
+}
+
+/** The list with exactly `c` in place of the condition of its type, sorted. */
+export function putCondition(list: readonly Condition[] | undefined, c: Condition): Condition[] {
+  return sortConditions([...(list ?? []).filter((x) => x.type !== c.type), c]);
+}
+
+/** Returns a new list with the condition set (see nextCondition), sorted. */
+export function withCondition(list: readonly Condition[] | undefined, c: ConditionInput, opts: SetOptions = {}): Condition[] {
+  return putCondition(list, nextCondition(list, c, opts));
+}
+
+/** The list without the condition of that type. */
+export function withoutCondition(list: readonly Condition[] | undefined, type: string): Condition[] {
+  return (list ?? []).filter((c) => c.type !== type);
+}
+
+/** Sets (adds or replaces) a condition on obj; observedGeneration is obj's generation unless given. */
+export function setCondition(obj: Conditioned, c: ConditionInput, opts: SetOptions = {}): void {
   obj.status ??= {};
-  const list = obj.status.conditions ?? [];
-  const existing = list.find((x) => x.type === c.type);
-  const next: Condition = { ...c };
-  if (!next.severity) delete next.severity;
-  if (!next.reason) delete next.reason;
-  if (!next.message) delete next.message;
-  if (obj.metadata?.generation !== undefined && next.observedGeneration === undefined) next.observedGeneration = obj.metadata.generation;
-  next.lastTransitionTime = existing && existing.status === next.status && existing.lastTransitionTime ? existing.lastTransitionTime : (c.lastTransitionTime ?? now());
-  obj.status.conditions = sortConditions([...list.filter((x) => x.type !== c.type), next]);
+  obj.status.conditions = withCondition(obj.status.conditions, c, { observedGeneration: obj.metadata?.generation, ...opts });
 }
 
 export function markTrue(obj: Conditioned, type: string, reason?: string, message?: string): void {
@@ -71,7 +115,7 @@ export function markUnknown(obj: Conditioned, type: string, reason: string, mess
 
 export function deleteCondition(obj: Conditioned, type: string): void {
   if (!obj.status?.conditions) return;
-  obj.status.conditions = obj.status.conditions.filter((c) => c.type !== type);
+  obj.status.conditions = withoutCondition(obj.status.conditions, type);
 }
 
 const SEVERITY_RANK: Record<string, number> = { Error: 3, Warning: 2, Info: 1, '': 0 };

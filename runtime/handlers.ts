@@ -1,6 +1,6 @@
 /** Mappings from an object that changed to the Requests it should trigger (controller-runtime's handler package). */
 import type { MapFunc } from './controller.js';
-import { groupOf, type GroupVersionKind, type KubeObject } from './types.js';
+import { groupOf, type GroupVersionKind } from './types.js';
 
 /** The object itself (For). */
 export const enqueueForObject: MapFunc = (obj) => [{ namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' }];
@@ -35,13 +35,3 @@ export function enqueueByField(path: string): MapFunc {
     return typeof cur === 'string' && cur !== '' ? [{ namespace: obj.metadata.namespace ?? '', name: cur }] : [];
   };
 }
-
-/** Only updates that change metadata.generation (spec changes), as controller-runtime's GenerationChangedPredicate. */
-export const generationChanged = {
-  update: (o: KubeObject, n: KubeObject): boolean => o.metadata.generation !== n.metadata.generation,
-};
-
-/** Ignores re-deliveries of the same object version. */
-export const resourceVersionChanged = {
-  update: (o: KubeObject, n: KubeObject): boolean => o.metadata.resourceVersion !== n.metadata.resourceVersion,
-};

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Client } from './client.js';
 import { isNotFound } from './errors.js';
 import type { KubeObject } from './types.js';
+import { Sleeper } from './sleeper.js';
 
 export interface LeaseSpec {
   holderIdentity?: string | null;
@@ -55,7 +56,7 @@ export class LeaderElector {
   private observedAt = 0;
   private leading = false;
   private stopped = false;
-  private wake?: () => void;
+  private readonly sleeper = new Sleeper();
   private loop?: Promise<void>;
   private lastLeader?: string;
 
@@ -84,7 +85,7 @@ export class LeaderElector {
   /** Stops campaigning; if leading, releases the lease (holderIdentity cleared) so a successor takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
     await this.loop;
     if (this.leading) {
       await this.release();
@@ -101,12 +102,12 @@ export class LeaderElector {
         this.callbacks.onStartedLeading();
         break;
       }
-      await this.sleep(this.retryPeriodMs * (1 + Math.random() * (JITTER - 1)));
+      await this.sleeper.sleep(this.retryPeriodMs * (1 + Math.random() * (JITTER - 1)));
     }
     // Renew; leadership is lost when no renewal succeeds within renewDeadline.
     let lastRenew = Date.now();
     while (!this.stopped && this.leading) {
-      await this.sleep(this.retryPeriodMs);
+      await this.sleeper.sleep(this.retryPeriodMs);
       if (this.stopped) break;
       if (await this.tryAcquireOrRenew()) {
         lastRenew = Date.now();
@@ -117,16 +118,6 @@ export class LeaderElector {
         return;
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 
   private key(): { namespace: string; name: string } {

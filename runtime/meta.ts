@@ -17,7 +17,8 @@ export function removeFinalizer(obj: KubeObject, f: string): boolean {
 
 export const isDeleting = (obj: KubeObject): boolean => Boolean(obj.metadata.deletionTimestamp);
 
-function refTo(owner: KubeObject, controller: boolean): OwnerReference {
+/** A reference to owner, as the controller of what points to it when `controller`. Throws when owner was never stored. */
+export function ownerReference(owner: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, controller = false): OwnerReference {
   const { apiVersion, kind } = owner;
   const { name, uid } = owner.metadata;
   if (!apiVersion || !kind) throw new Error('owner: apiVersion and kind are required');
@@ -29,7 +30,7 @@ const sameOwner = (a: OwnerReference, b: OwnerReference): boolean => a.kind === 
 
 /** Adds or updates a (non-controller) owner reference to owner. */
 export function setOwnerReference(obj: KubeObject, owner: KubeObject): boolean {
-  const ref = refTo(owner, false);
+  const ref = ownerReference(owner, false);
   const refs = obj.metadata.ownerReferences ?? [];
   const i = refs.findIndex((r) => sameOwner(r, ref));
   if (i >= 0) {
@@ -42,7 +43,7 @@ export function setOwnerReference(obj: KubeObject, owner: KubeObject): boolean {
 
 /** Makes owner the controller of obj; fails if another object already controls it. */
 export function setControllerReference(obj: KubeObject, owner: KubeObject): boolean {
-  const ref = refTo(owner, true);
+  const ref = ownerReference(owner, true);
   const current = getControllerOf(obj);
   if (current && !sameOwner(current, ref)) {
     throw new Error(`${obj.kind ?? 'object'} ${obj.metadata.name ?? ''} is already controlled by ${current.kind} ${current.name}`);
@@ -53,7 +54,25 @@ export function setControllerReference(obj: KubeObject, owner: KubeObject): bool
   return true;
 }
 
-export const getControllerOf = (obj: KubeObject): OwnerReference | undefined => (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true);
+type WithOwners = { metadata: { ownerReferences?: OwnerReference[] } };
+
+export const getControllerOf = (obj: WithOwners): OwnerReference | undefined => (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true);
+
+/** True when owner (an object, or its UID) is the controller of obj. */
+export function isControlledBy(obj: WithOwners, owner: { metadata: { uid?: string } } | string | undefined): boolean {
+  const uid = typeof owner === 'string' || owner === undefined ? owner : owner.metadata.uid;
+  return !!uid && getControllerOf(obj)?.uid === uid;
+}
+
+/**
+ * obj's owner references with `ref` added as a non-controller owner (as an adopted object gets), or undefined when
+ * it is already an owner: an adopted object belongs to, and is garbage-collected with, its new owner.
+ */
+export function withOwnerReference(obj: WithOwners, ref: OwnerReference): OwnerReference[] | undefined {
+  const refs = obj.metadata.ownerReferences ?? [];
+  if (refs.some((r) => r.uid === ref.uid)) return undefined;
+  return [...refs, { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name, uid: ref.uid }];
+}
 
 export const isOwnedBy = (obj: KubeObject, owner: KubeObject): boolean => (obj.metadata.ownerReferences ?? []).some((r) => r.uid === owner.metadata.uid);
 

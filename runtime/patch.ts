@@ -7,7 +7,7 @@
  * Nothing is written when nothing changed.
  */
 import type { Client } from './client.js';
-import type { Condition } from './conditions.js';
+import { sortConditions, type Condition } from './conditions.js';
 import { isConflict } from './errors.js';
 import type { KubeObject } from './types.js';
 
@@ -81,7 +81,7 @@ function diffConditions(before: KubeObject, after: KubeObject): ConditionChanges
 
 function applyConditionChanges(base: Condition[], ch: ConditionChanges): Condition[] {
   const out = base.filter((c) => !ch.removed.includes(c.type) && !ch.set.some((s) => s.type === c.type));
-  return [...out, ...ch.set].sort((x, y) => (x.type === 'Ready' ? -1 : y.type === 'Ready' ? 1 : x.type.localeCompare(y.type)));
+  return sortConditions([...out, ...ch.set]);
 }
 
 export interface PatchHelperOptions {
@@ -89,6 +89,8 @@ export interface PatchHelperOptions {
   statusSubresource?: boolean;
   /** Attempts for the status write when conflicts keep happening. */
   maxConflictRetries?: number;
+  /** status.observedGeneration follows the generation the spec write produced (when the object has one). */
+  observedGeneration?: boolean;
 }
 
 export class PatchHelper<T extends KubeObject> {
@@ -122,6 +124,11 @@ export class PatchHelper<T extends KubeObject> {
     let latest: T | undefined;
 
     const main = createMergePatch(mainPart(this.before), mainPart(obj));
+    if (subresource && Object.keys(main).length > 0) {
+      latest = await this.client.patch<T>(ref, main);
+      // The status describes the spec just written, as Cluster API's WithStatusObservedGeneration.
+      if (this.opts.observedGeneration && isPlainObject(obj.status) && latest.metadata.generation !== undefined) obj.status.observedGeneration = latest.metadata.generation;
+    }
     const status = createMergePatch(statusPart(this.before), statusPart(obj));
     const conds = diffConditions(this.before, obj);
     const condsChanged = conds.set.length > 0 || conds.removed.length > 0;
@@ -131,7 +138,7 @@ export class PatchHelper<T extends KubeObject> {
       main.status = { ...status, ...(condsChanged ? { conditions: applyConditionChanges(conditionsOf(this.before), conds) } : {}) };
       if (condsChanged) main.metadata = { ...(main.metadata as Record<string, Json> | undefined), resourceVersion: this.before.metadata.resourceVersion };
     }
-    if (Object.keys(main).length > 0) latest = await this.client.patch<T>(ref, main);
+    if (!subresource && Object.keys(main).length > 0) latest = await this.client.patch<T>(ref, main);
 
     if (subresource && (Object.keys(status).length > 0 || condsChanged)) {
       const attempts = this.opts.maxConflictRetries ?? 5;

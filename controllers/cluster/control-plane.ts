@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Annotations, type ControlPlane } from '../../api/v1alpha1/index.js';
+import { stableJson } from '../shared/stable-json.js';
 import { checkApiServerSkew, checkControlPlaneStep, type SkewProblem } from '../../lib/version.js';
 
 export interface CPMember {
@@ -40,16 +41,7 @@ export function templateHash(cp: ControlPlane | undefined): string {
   const { dataSecretName: _ignored, ...bootstrap } = t.bootstrap ?? {};
   // `clusterd rollout restart cp` sets restartedAt; hashed only when present, so existing members stay current.
   const restartedAt = t.metadata?.annotations?.[Annotations.restartedAt];
-  return createHash('sha256').update(stableJSON({ infrastructure: t.infrastructure ?? {}, bootstrap, ...(restartedAt ? { restartedAt } : {}) })).digest('hex').slice(0, 10);
-}
-
-export function stableJSON(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJSON).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJSON((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
+  return createHash('sha256').update(stableJson({ infrastructure: t.infrastructure ?? {}, bootstrap, ...(restartedAt ? { restartedAt } : {}) })).digest('hex').slice(0, 10);
 }
 
 export function isOutdated(m: CPMember, d: CPDesired): boolean {

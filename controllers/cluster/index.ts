@@ -1,71 +1,36 @@
 /**
  * The Cluster controller, wired to a Manager:
  *
- *   registerClusterController(mgr, { providers, logger })
+ *   registerClusterController(mgr, { providers, workloads, logger })
  *
- * It reconciles a Cluster on its own changes and on any change to a Machine labelled with its name
- * (control-plane progress, deletion progress).
+ * It reconciles a Cluster on its own changes, and on a Machine labelled with its name appearing, going, or (for a
+ * control-plane Machine) changing what the control plane is made of (shared/predicates.ts).
  */
 import type { Logger } from 'pino';
 import { Labels } from '../../api/v1alpha1/index.js';
-import { silentLogger } from '../../lib/logging.js';
 import { enqueueByLabel, newControllerManagedBy, type Controller, type Manager } from '../../runtime/index.js';
-import { CLUSTER_GVK, MACHINE_GVK, type ControllerDeps, type ProviderLookup } from './deps.js';
+import type { ProviderLookup } from '../shared/deps.js';
+import { CLUSTER_GVK, MACHINE_GVK } from '../shared/gvk.js';
+import { machineChangeForCluster } from '../shared/predicates.js';
+import type { WorkloadClusters } from '../shared/workload-clusters.js';
 import { ClusterReconciler } from './reconciler.js';
-import { WorkloadClusters } from './workload.js';
 
 export { ClusterReconciler } from './reconciler.js';
-export { WorkloadClusters } from './workload.js';
-export type { ControllerDeps, ProviderLookup } from './deps.js';
 
-/** The daemon's deps as controllers/index.ts passes them: providers is the ProviderRegistry. */
-export interface RegisterDeps {
-  providers: unknown;
+export interface ClusterControllerDeps {
+  providers: ProviderLookup;
+  /** Shared with the Machine controller: one client per workload cluster (shared/workload-clusters.ts). */
+  workloads: WorkloadClusters;
   logger?: Logger;
-  workloadClusters?: WorkloadClusters;
-  joinTokenTTLSeconds?: number;
+  /** Poll interval while waiting for something no watch reports (workload API answering; default 2 s). */
   pollIntervalMs?: number;
 }
 
-function isProviderLookup(p: unknown): p is ProviderLookup {
-  return !!p && typeof (p as { get?: unknown }).get === 'function';
-}
-
-const workloadsByManager = new WeakMap<Manager, WorkloadClusters>();
-
-/** One WorkloadClusters per Manager, shared by the Cluster and Machine controllers, closed with the manager. */
-export function sharedWorkloadClusters(mgr: Manager, deps: RegisterDeps): WorkloadClusters {
-  if (deps.workloadClusters) return deps.workloadClusters;
-  let w = workloadsByManager.get(mgr);
-  if (!w) {
-    const created = new WorkloadClusters(mgr.client, (deps.logger ?? mgr.logger ?? silentLogger()).child({ component: 'workload-clusters' }));
-    w = created;
-    workloadsByManager.set(mgr, created);
-    mgr.add({
-      needLeaderElection: true,
-      start: (signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => void created.close().then(resolve, resolve), { once: true })),
-    });
-  }
-  return w;
-}
-
-export function toControllerDeps(mgr: Manager, deps: RegisterDeps): ControllerDeps {
-  if (!isProviderLookup(deps.providers)) throw new Error('controllers: deps.providers must be a provider registry with get(name)');
-  return {
-    providers: deps.providers,
-    logger: deps.logger,
-    workloadClusters: sharedWorkloadClusters(mgr, deps),
-    joinTokenTTLSeconds: deps.joinTokenTTLSeconds,
-    pollIntervalMs: deps.pollIntervalMs,
-  };
-}
-
-export function registerClusterController(mgr: Manager, deps: RegisterDeps): Controller {
-  const d = toControllerDeps(mgr, deps);
-  const r = new ClusterReconciler(mgr.client, mgr.cache, mgr.getEventRecorderFor('cluster-controller'), d, d.workloadClusters!);
+export function registerClusterController(mgr: Manager, deps: ClusterControllerDeps): Controller {
+  const r = new ClusterReconciler({ client: mgr.client, cache: mgr.cache, recorder: mgr.getEventRecorderFor('cluster-controller') }, deps);
   return newControllerManagedBy(mgr)
     .named('cluster')
     .for(CLUSTER_GVK)
-    .watches(MACHINE_GVK, enqueueByLabel(Labels.clusterName))
+    .watches(MACHINE_GVK, enqueueByLabel(Labels.clusterName), machineChangeForCluster)
     .complete(r);
 }

@@ -5,144 +5,167 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Annotations, Finalizers, Labels, type Cluster, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
-import type { Reader } from '../../runtime/cache/cache.js';
-import type { Client } from '../../runtime/client.js';
 import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
-import { PatchHelper } from '../../runtime/patch.js';
-import type { EventRecorder } from '../../runtime/recorder.js';
-import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
+import { findCondition } from '../../runtime/conditions.js';
+import { Expectations, viewOf } from '../../runtime/expectations.js';
+import { requestKey, type KubeObject, type ReconcileContext, type Request, type Result } from '../../runtime/types.js';
+import type { WorkloadClusters } from '../shared/workload-clusters.js';
 import { oldestVersion } from '../../lib/version.js';
-import { isMachineReady } from '../machine/ready.js';
+import { ensureFinalizer, patchAfter, releaseFinalizer, runPhases, toResult, type Phase, type PhaseResult, type ReconcilerEnv, EnvReconciler } from '../../runtime/reconcile.js';
+import { errMessage } from '../shared/deps.js';
+import { CLUSTER_GVK, CONFIGMAP_GVK, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gvk.js';
+import { isMachineReady } from '../shared/machine-state.js';
+import { ControllerAnnotations } from '../shared/names.js';
+import { clusterOwnerRef } from '../shared/owner.js';
+import { isPaused } from '../shared/paused.js';
 import { controlPlaneCounts, controlPlaneVersionProblem, nextControlPlaneAction, templateHash, type CPDesired, type CPMember } from './control-plane.js';
 import { nextDeletionStep } from './deletion.js';
-import { CLUSTER_GVK, CONFIGMAP_GVK, errMessage, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK, type ControllerDeps } from './deps.js';
-import { ControllerAnnotations } from './names.js';
-import { clusterOwnerRef } from './pki.js';
+import type { ClusterControllerDeps } from './index.js';
 import { deleteOwnedSecrets, ensureAdminKubeconfig, ensureCertificateKey, ensureClusterPKI } from './secrets.js';
 import { ClusterConditions, computeClusterStatus, type ClusterObservation } from './status.js';
-import type { WorkloadClusters } from './workload.js';
 
 type InfraObservation = ClusterObservation['infrastructure'] & { requeueAfterMs?: number };
 
-const asKube = <T>(o: T): T & KubeObject => o as T & KubeObject;
+/** What the phases of one reconcile share: the Cluster (written once, at the end) and what each phase found out. */
+interface ClusterScope {
+  cluster: Cluster;
+  ctx: ReconcileContext;
+  infra: InfraObservation;
+  certificates: ClusterObservation['certificates'];
+  kubeconfigReady: boolean;
+  cpMachines: Machine[];
+  initialized: boolean;
+  desired?: CPDesired;
+  cpMessage?: string;
+  versionSkew?: ClusterObservation['versionSkew'];
+}
 
-export class ClusterReconciler implements Reconciler {
+
+export class ClusterReconciler extends EnvReconciler {
+  private readonly workloads: WorkloadClusters;
   private readonly poll: number;
+  /** Control-plane Machines created or deleted, until the cache shows it (runtime/expectations.ts). */
+  readonly expectations = new Expectations();
+  /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
+  private readonly phases: readonly Phase<ClusterScope>[] = [
+    this.reconcileInfrastructurePhase, this.reconcileCertificates, this.reconcileInitialized, this.reconcileControlPlane, this.reconcileStatus,
+  ].map((p) => p.bind(this));
 
-  constructor(
-    private readonly client: Client,
-    /** The manager's cache: the Cluster is read from it. Its control-plane Machines are listed live (controlPlaneMachines). */
-    private readonly cache: Reader,
-    private readonly recorder: EventRecorder,
-    private readonly deps: ControllerDeps,
-    private readonly workloads: WorkloadClusters,
-  ) {
+  constructor(env: ReconcilerEnv, private readonly deps: ClusterControllerDeps) {
+    super(env);
+    this.workloads = deps.workloads;
     this.poll = deps.pollIntervalMs ?? 2000;
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    let cluster = await ignoreNotFound(this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, req));
+    let cluster = await ignoreNotFound(this.cache.get<Cluster>(CLUSTER_GVK, req));
     if (!cluster) {
+      this.expectations.forget(requestKey(req));
       await this.workloads.forget(req.namespace, req.name);
       return {};
     }
-    if (cluster.spec.paused) {
+    if (isPaused(cluster)) {
       ctx.log.debug('cluster is paused');
       return {};
     }
     if (cluster.metadata.deletionTimestamp) return this.reconcileDelete(cluster, ctx);
-    if (!(cluster.metadata.finalizers ?? []).includes(Finalizers.cluster)) {
-      cluster = await this.client.patch<Cluster & KubeObject>(asKube(cluster), {
-        metadata: { finalizers: [...(cluster.metadata.finalizers ?? []), Finalizers.cluster], resourceVersion: cluster.metadata.resourceVersion },
-      });
-    }
-    return this.reconcileNormal(cluster, ctx);
+    cluster = await ensureFinalizer(this.client, cluster, Finalizers.cluster);
+    const scope: ClusterScope = { cluster, ctx, infra: { ready: false, endpointSet: false }, certificates: { available: false }, kubeconfigReady: false, cpMachines: [], initialized: false };
+    return patchAfter(this.client, cluster, async () => {
+      const out = toResult(await runPhases(scope, this.phases));
+      ctx.log.debug({ ns: req.namespace, name: req.name, phase: cluster.status?.phase }, 'cluster reconciled');
+      return out;
+    }, { observedGeneration: true });
   }
 
-  private async reconcileNormal(cluster: Cluster, ctx: ReconcileContext): Promise<Result> {
-    const helper = new PatchHelper(this.client, asKube(cluster));
-    const ns = cluster.metadata.namespace ?? 'default';
-    const name = cluster.metadata.name!;
-    let requeueAfter: number | undefined;
-    const wantRequeue = (ms: number): void => {
-      requeueAfter = requeueAfter === undefined ? ms : Math.min(requeueAfter, ms);
-    };
+  /** The provider's load balancer and endpoint. */
+  private async reconcileInfrastructurePhase(s: ClusterScope): Promise<PhaseResult> {
+    s.infra = await this.reconcileInfrastructure(s.cluster);
+    const r: PhaseResult = {};
+    if (s.infra.requeueAfterMs) r.requeueAfter = s.infra.requeueAfterMs;
+    if (s.infra.failure) r.requeueAfter = Math.min(r.requeueAfter ?? 30_000, 30_000);
+    return r;
+  }
 
-    const infra = await this.reconcileInfrastructure(cluster);
-    if (infra.requeueAfterMs) wantRequeue(infra.requeueAfterMs);
-    if (infra.failure) wantRequeue(30_000);
-
-    // The shared PKI does not depend on the infrastructure: generate it at once.
-    let certificates: ClusterObservation['certificates'] = { available: false };
-    let kubeconfigReady = false;
+  /** The shared PKI, the certificate key and the admin kubeconfig: they do not depend on the infrastructure. */
+  private async reconcileCertificates(s: ClusterScope): Promise<PhaseResult | void> {
+    const { cluster } = s;
     try {
       const { pki, generated, adopted } = await ensureClusterPKI(this.client, cluster);
-      if (generated.length > 0) this.recorder.event(asKube(cluster), 'Normal', 'CertificatesGenerated', `generated ${generated.join(', ')} for the cluster`);
-      if (adopted.length > 0) this.recorder.event(asKube(cluster), 'Normal', 'CertificatesAdopted', `using existing Secrets for ${adopted.join(', ')}`);
+      if (generated.length > 0) this.recorder.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${generated.join(', ')} for the cluster`);
+      if (adopted.length > 0) this.recorder.event(cluster, 'Normal', 'CertificatesAdopted', `using existing Secrets for ${adopted.join(', ')}`);
       await ensureCertificateKey(this.client, cluster);
-      certificates = { available: true };
+      s.certificates = { available: true };
       const ep = cluster.spec.controlPlaneEndpoint;
       if (ep) {
         if (await ensureAdminKubeconfig(this.client, cluster, pki, ep)) {
-          this.recorder.event(asKube(cluster), 'Normal', 'KubeconfigWritten', `admin kubeconfig written to Secret ${name}-kubeconfig`);
+          this.recorder.event(cluster, 'Normal', 'KubeconfigWritten', `admin kubeconfig written to Secret ${cluster.metadata.name!}-kubeconfig`);
         }
-        kubeconfigReady = true;
+        s.kubeconfigReady = true;
       }
     } catch (err) {
-      certificates = { available: false, message: errMessage(err) };
-      wantRequeue(10_000);
+      s.certificates = { available: false, message: errMessage(err) };
+      return { requeueAfter: 10_000 };
     }
+  }
 
-    const cpMachines = await this.controlPlaneMachines(cluster);
-    let initialized = cluster.status?.controlPlaneInitialized === true;
-    if (!initialized && kubeconfigReady && cpMachines.some((m) => m.spec.providerID)) {
-      initialized = await this.probeInitialized(cluster, cpMachines);
-      if (initialized) this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneInitialized', 'the workload cluster API answers through the control-plane endpoint');
-      else wantRequeue(this.poll);
-    }
+  /** Initialised: the first control-plane member's init has made the workload API answer. */
+  private async reconcileInitialized(s: ClusterScope): Promise<PhaseResult | void> {
+    const { cluster } = s;
+    s.cpMachines = await this.controlPlaneMachines(cluster);
+    // A control-plane Machine this controller just created or deleted must show in the cache before it counts again.
+    if (!this.expectations.satisfied(keyOf(cluster), viewOf(s.cpMachines))) return { stop: true, requeueAfter: 1000 };
+    s.initialized = cluster.status?.controlPlaneInitialized === true;
+    if (s.initialized || !s.kubeconfigReady || !s.cpMachines.some((m) => m.spec.providerID)) return;
+    s.initialized = await this.probeInitialized(cluster, s.cpMachines);
+    if (!s.initialized) return { requeueAfter: this.poll };
+    this.recorder.event(cluster, 'Normal', 'ControlPlaneInitialized', 'the workload cluster API answers through the control-plane endpoint');
+  }
 
-    const members = cpMachines.map(toMember);
+  /** The managed control plane: the version-skew guard, then one step (create, delete or wait). */
+  private async reconcileControlPlane(s: ClusterScope): Promise<PhaseResult | void> {
+    const { cluster } = s;
     const cp = cluster.spec.controlPlane;
-    let desired: CPDesired | undefined;
-    let cpMessage: string | undefined;
-    let versionSkew: ClusterObservation['versionSkew'];
-    if (cp) {
-      desired = { replicas: cp.replicas ?? 1, version: cp.version, templateHash: templateHash(cp) };
-      const problem = controlPlaneVersionProblem(members, desired);
-      versionSkew = problem ? { ok: false, reason: problem.reason, message: problem.message } : { ok: true };
-      const prev = cluster.status?.conditions?.find((c) => c.type === ClusterConditions.VersionSkewOk);
-      if (problem && (prev?.status !== 'False' || prev.reason !== problem.reason || prev.message !== problem.message)) {
-        this.recorder.event(asKube(cluster), 'Warning', problem.reason, `control plane held at its current version: ${problem.message}`);
-      }
-      if (infra.ready && infra.endpointSet && certificates.available) {
-        const action = nextControlPlaneAction(members, desired, initialized);
-        cpMessage = await this.apply(cluster, action, desired, ctx);
-        if (action.type !== 'none') wantRequeue(action.type === 'wait' ? 5000 : 1000);
-      }
+    if (!cp) return;
+    const members = s.cpMachines.map(toMember);
+    const desired: CPDesired = { replicas: cp.replicas ?? 1, version: cp.version, templateHash: templateHash(cp) };
+    s.desired = desired;
+    const problem = controlPlaneVersionProblem(members, desired);
+    s.versionSkew = problem ? { ok: false, reason: problem.reason, message: problem.message } : { ok: true };
+    const prev = findCondition(cluster.status?.conditions, ClusterConditions.VersionSkewOk);
+    if (problem && (prev?.status !== 'False' || prev.reason !== problem.reason || prev.message !== problem.message)) {
+      this.recorder.event(cluster, 'Warning', problem.reason, `control plane held at its current version: ${problem.message}`);
     }
-    const counts = controlPlaneCounts(members, desired);
-    const desiredReplicas = desired ? desired.replicas : counts.replicas;
+    if (!(s.infra.ready && s.infra.endpointSet && s.certificates.available)) return;
+    const action = nextControlPlaneAction(members, desired, s.initialized);
+    s.cpMessage = await this.apply(cluster, action, desired, s.ctx);
+    if (action.type !== 'none') return { requeueAfter: action.type === 'wait' ? 5000 : 1000 };
+  }
+
+  /** Status from what the phases before found (computeClusterStatus); written with everything else at the end. */
+  private reconcileStatus(s: ClusterScope): PhaseResult | void {
+    const { cluster } = s;
+    const members = s.cpMachines.map(toMember);
+    const counts = controlPlaneCounts(members, s.desired);
+    const desiredReplicas = s.desired ? s.desired.replicas : counts.replicas;
     const obs: ClusterObservation = {
       generation: cluster.metadata.generation,
       deleting: false,
-      infrastructure: infra,
-      certificates,
-      initialized,
+      infrastructure: s.infra,
+      certificates: s.certificates,
+      initialized: s.initialized,
       desiredReplicas,
       counts,
-      version: lowestVersion(cpMachines) ?? cp?.version,
-      controlPlaneMessage: cpMessage,
-      versionSkew,
+      version: lowestVersion(s.cpMachines) ?? cluster.spec.controlPlane?.version,
+      controlPlaneMessage: s.cpMessage,
+      versionSkew: s.versionSkew,
     };
     const wasReady = cluster.status?.controlPlaneReady === true;
     cluster.status = computeClusterStatus(cluster.status, obs);
     if (cluster.status.controlPlaneReady && !wasReady) {
-      this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneReady', `${counts.readyReplicas}/${desiredReplicas} control-plane machines are Ready`);
+      this.recorder.event(cluster, 'Normal', 'ControlPlaneReady', `${counts.readyReplicas}/${desiredReplicas} control-plane machines are Ready`);
     }
-    if (!cluster.status.controlPlaneReady) wantRequeue(5000);
-    await helper.patch(asKube(cluster));
-    ctx.log.debug({ ns, name, phase: cluster.status.phase }, 'cluster reconciled');
-    return requeueAfter !== undefined ? { requeueAfter } : {};
+    if (!cluster.status.controlPlaneReady) return { requeueAfter: 5000 };
   }
 
   private async reconcileInfrastructure(cluster: Cluster): Promise<InfraObservation> {
@@ -159,12 +182,12 @@ export class ClusterReconciler implements Reconciler {
     } catch (err) {
       // Retried, but never silent: an error the provider keeps returning shows as a Warning Event (the recorder
       // counts repeats) and a log line, not only as a condition message.
-      this.recorder.event(asKube(cluster), 'Warning', 'InfrastructureError', `reconciling the cluster infrastructure: ${errMessage(err)}`);
+      this.recorder.event(cluster, 'Warning', 'InfrastructureError', `reconciling the cluster infrastructure: ${errMessage(err)}`);
       this.deps.logger?.warn({ cluster: `${cluster.metadata.namespace ?? 'default'}/${cluster.metadata.name}`, err: errMessage(err) }, 'cluster infrastructure failed; retrying');
       return { ready: false, endpointSet: !!cluster.spec.controlPlaneEndpoint, waiting: errMessage(err), requeueAfterMs: 5000 };
     }
     if (res.status === 'failed') {
-      this.recorder.event(asKube(cluster), 'Warning', res.reason, res.message);
+      this.recorder.event(cluster, 'Warning', res.reason, res.message);
       return { ready: false, endpointSet: !!cluster.spec.controlPlaneEndpoint, failure: { reason: res.reason, message: res.message } };
     }
     if (res.status === 'pending') {
@@ -172,11 +195,9 @@ export class ClusterReconciler implements Reconciler {
     }
     const ep = res.value.controlPlaneEndpoint;
     if (ep && !cluster.spec.controlPlaneEndpoint) {
-      const updated = await this.client.patch<Cluster & KubeObject>(asKube(cluster), { spec: { controlPlaneEndpoint: { host: ep.host, port: ep.port } } });
-      cluster.spec.controlPlaneEndpoint = updated.spec.controlPlaneEndpoint;
-      cluster.metadata.resourceVersion = updated.metadata.resourceVersion;
-      cluster.metadata.generation = updated.metadata.generation;
-      this.recorder.event(asKube(cluster), 'Normal', 'InfrastructureReady', `control-plane endpoint is ${ep.host}:${ep.port}`);
+      // Written with the rest of this reconcile's changes (one deferred patch).
+      cluster.spec.controlPlaneEndpoint = { host: ep.host, port: ep.port };
+      this.recorder.event(cluster, 'Normal', 'InfrastructureReady', `control-plane endpoint is ${ep.host}:${ep.port}`);
     }
     return { ready: res.value.ready, endpointSet: !!cluster.spec.controlPlaneEndpoint, waiting: res.value.ready ? undefined : 'infrastructure is not ready yet', requeueAfterMs: res.value.ready ? undefined : this.poll };
   }
@@ -193,13 +214,13 @@ export class ClusterReconciler implements Reconciler {
     }
   }
 
-  /** Control-plane Machines of the cluster, read live (not from a cache) so a Machine just created is never created twice. */
+  /** Control-plane Machines of the cluster, from the cache (expectations cover its lag). */
   private async controlPlaneMachines(cluster: Cluster): Promise<Machine[]> {
-    const list = await this.client.list<Machine & KubeObject>(MACHINE_GVK, {
+    const list = await this.cache.list<Machine>(MACHINE_GVK, {
       namespace: cluster.metadata.namespace ?? 'default',
       labelSelector: `${Labels.clusterName}=${cluster.metadata.name!},${Labels.controlPlane}`,
     });
-    return list.items.filter((m) => m.spec.clusterName === cluster.metadata.name);
+    return list.filter((m) => m.spec.clusterName === cluster.metadata.name);
   }
 
   private async apply(cluster: Cluster, action: ReturnType<typeof nextControlPlaneAction>, desired: CPDesired, ctx: ReconcileContext): Promise<string | undefined> {
@@ -209,83 +230,95 @@ export class ClusterReconciler implements Reconciler {
       case 'wait':
         return action.message;
       case 'create': {
-        const m = await this.client.create<Machine & KubeObject>(asKube(controlPlaneMachine(cluster, desired)));
+        const m = await this.client.create<Machine>(controlPlaneMachine(cluster, desired));
+        this.expectations.expectCreate(keyOf(cluster), m.metadata.name!);
         ctx.log.info({ machine: m.metadata.name, role: action.role }, 'created control-plane machine');
-        this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneMachineCreated',
+        this.recorder.event(cluster, 'Normal', 'ControlPlaneMachineCreated',
           `created control-plane machine ${m.metadata.name} (${action.role === 'init' ? 'init' : 'join --control-plane'}, ${desired.version})`);
         return `creating control-plane machine ${m.metadata.name}`;
       }
       case 'delete': {
         try {
           await this.client.delete({ ...MACHINE_GVK, metadata: { name: action.machine, namespace: cluster.metadata.namespace } });
+          this.expectations.expectDelete(keyOf(cluster), action.machine);
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }
         ctx.log.info({ machine: action.machine, reason: action.reason }, 'deleting control-plane machine');
-        this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneMachineDeleted', `deleting control-plane machine ${action.machine} (${action.reason})`);
+        this.recorder.event(cluster, 'Normal', 'ControlPlaneMachineDeleted', `deleting control-plane machine ${action.machine} (${action.reason})`);
         return `deleting control-plane machine ${action.machine} (${action.reason})`;
       }
     }
   }
 
+  /** What uses the control plane, then the control plane, then the infrastructure, the Secrets, the finalizer. */
   private async reconcileDelete(cluster: Cluster, ctx: ReconcileContext): Promise<Result> {
+    if (!(cluster.metadata.finalizers ?? []).includes(Finalizers.cluster)) return {};
+    const outcome = await patchAfter(this.client, cluster, () => runPhases(cluster, [
+      (c) => this.markDeleting(c),
+      (c) => this.deleteDescendants(c, ctx),
+      (c) => this.deleteInfrastructure(c),
+    ]));
+    if (!outcome.completed) return toResult(outcome);
+    await deleteOwnedSecrets(this.client, cluster);
+    await this.workloads.forget(cluster.metadata.namespace ?? 'default', cluster.metadata.name!);
+    await releaseFinalizer(this.client, CLUSTER_GVK, cluster, Finalizers.cluster);
+    ctx.log.info('cluster deleted');
+    return {};
+  }
+
+  private markDeleting(cluster: Cluster): void {
+    if (cluster.status?.phase === 'Deleting') return;
+    cluster.status = { ...(cluster.status ?? {}), phase: 'Deleting' };
+    this.recorder.event(cluster, 'Normal', 'Deleting', 'deleting machine deployments, machine sets, machines, then infrastructure');
+  }
+
+  /** One kind at a time (deletion.ts): each waits until the kind before it is gone. */
+  private async deleteDescendants(cluster: Cluster, ctx: ReconcileContext): Promise<PhaseResult | void> {
     const ns = cluster.metadata.namespace ?? 'default';
     const name = cluster.metadata.name!;
-    if (!(cluster.metadata.finalizers ?? []).includes(Finalizers.cluster)) return {};
-    if (cluster.status?.phase !== 'Deleting') {
-      const helper = new PatchHelper(this.client, asKube(cluster));
-      cluster.status = { ...(cluster.status ?? {}), phase: 'Deleting' };
-      await helper.patch(asKube(cluster));
-      this.recorder.event(asKube(cluster), 'Normal', 'Deleting', 'deleting machine deployments, machine sets, machines, then infrastructure');
-    }
     const mine = <T extends { spec: { clusterName: string } }>(items: T[]): T[] => items.filter((x) => x.spec.clusterName === name);
     const [mds, mss, machines] = await Promise.all([
-      this.client.list<MachineDeployment & KubeObject>(MACHINEDEPLOYMENT_GVK, { namespace: ns }).then((l) => mine(l.items)),
-      this.client.list<MachineSet & KubeObject>(MACHINESET_GVK, { namespace: ns }).then((l) => mine(l.items)),
-      this.client.list<Machine & KubeObject>(MACHINE_GVK, { namespace: ns }).then((l) => mine(l.items)),
+      this.client.list<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ns }).then((l) => mine(l.items)),
+      this.client.list<MachineSet>(MACHINESET_GVK, { namespace: ns }).then((l) => mine(l.items)),
+      this.client.list<Machine>(MACHINE_GVK, { namespace: ns }).then((l) => mine(l.items)),
     ]);
     const isCP = (m: Machine): boolean => Object.prototype.hasOwnProperty.call(m.metadata.labels ?? {}, Labels.controlPlane);
     const workers = machines.filter((m) => !isCP(m));
     const cps = machines.filter(isCP);
     const step = nextDeletionStep({ machineDeployments: mds.length, machineSets: mss.length, workerMachines: workers.length, controlPlaneMachines: cps.length });
     const batch: KubeObject[] = step === 'MachineDeployments' ? mds : step === 'MachineSets' ? mss : step === 'WorkerMachines' ? workers : step === 'ControlPlaneMachines' ? cps : [];
-    if (batch.length > 0) {
-      for (const o of batch) {
-        if (o.metadata.deletionTimestamp) continue;
-        try {
-          await this.client.delete(o, { propagationPolicy: 'Background' });
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
+    if (batch.length === 0) return;
+    for (const o of batch) {
+      if (o.metadata.deletionTimestamp) continue;
+      try {
+        await this.client.delete(o, { propagationPolicy: 'Background' });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
       }
-      ctx.log.info({ step, remaining: batch.length }, 'deleting cluster');
-      return { requeueAfter: 1000 };
     }
-    // Nothing runs on the infrastructure any more.
+    ctx.log.info({ step, remaining: batch.length }, 'deleting cluster');
+    return { stop: true, requeueAfter: 1000 };
+  }
+
+  /** Nothing runs on the infrastructure any more. */
+  private async deleteInfrastructure(cluster: Cluster): Promise<PhaseResult | void> {
     let provider;
     try {
       provider = await this.deps.providers.get(cluster.spec.infrastructure.provider);
     } catch {
-      provider = undefined; // an unknown provider never created anything
+      return; // an unknown provider never created anything
     }
-    if (provider) {
-      const res = await provider.deleteClusterInfrastructure({ cluster });
-      if (res.status === 'pending') return { requeueAfter: res.requeueAfterMs };
-      if (res.status === 'failed') {
-        this.recorder.event(asKube(cluster), 'Warning', res.reason, `deleting infrastructure: ${res.message}`);
-        return { requeueAfter: 30_000 };
-      }
+    const res = await provider.deleteClusterInfrastructure({ cluster });
+    if (res.status === 'pending') return { stop: true, requeueAfter: res.requeueAfterMs };
+    if (res.status === 'failed') {
+      this.recorder.event(cluster, 'Warning', res.reason, `deleting infrastructure: ${res.message}`);
+      return { stop: true, requeueAfter: 30_000 };
     }
-    await deleteOwnedSecrets(this.client, cluster);
-    await this.workloads.forget(ns, name);
-    const fresh = await this.client.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: ns, name });
-    await this.client.patch(asKube(fresh), {
-      metadata: { finalizers: (fresh.metadata.finalizers ?? []).filter((f) => f !== Finalizers.cluster), resourceVersion: fresh.metadata.resourceVersion },
-    });
-    ctx.log.info('cluster deleted');
-    return {};
   }
 }
+
+const keyOf = (c: Cluster): string => requestKey({ namespace: c.metadata.namespace ?? 'default', name: c.metadata.name! });
 
 function toMember(m: Machine): CPMember {
   return {

@@ -2,18 +2,15 @@
 import { newCertificateKey } from '../../bootstrap/copycerts.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 import type { Client } from '../../runtime/client.js';
-import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
+import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
+import { isControlledBy, withOwnerReference } from '../../runtime/meta.js';
 import type { KubeObject } from '../../runtime/types.js';
 import type { Cluster } from '../../api/v1alpha1/index.js';
+import { SECRET_GVK } from '../shared/gvk.js';
+import { CLUSTER_SECRET_TYPE, PKI_SECRETS, secretNames, type PkiSecret } from '../shared/names.js';
+import { clusterOwnerRef } from '../shared/owner.js';
+import { generatePkiMember, getSecret, pkiSecret, readPkiSecret, type ClusterPKI, type SecretLike } from '../shared/pki.js';
 import { adminKubeconfig, adminKubeconfigCurrent } from './kubeconfig.js';
-import { CLUSTER_SECRET_TYPE, PKI_SECRETS, secretNames, type PkiSecret } from './names.js';
-import { adoptedOwnerRefs, clusterOwnerRef, generatePkiMember, isControlledBy, pkiSecret, readPkiSecret, type ClusterPKI, type SecretLike } from './pki.js';
-
-export const SECRET_GVK = { apiVersion: 'v1', kind: 'Secret' } as const;
-
-function getSecret(c: Client, namespace: string, name: string): Promise<SecretLike | undefined> {
-  return ignoreNotFound(c.get<SecretLike & KubeObject>(SECRET_GVK, { namespace, name }));
-}
 
 export interface PkiResult {
   pki: ClusterPKI;
@@ -45,7 +42,7 @@ export async function ensureClusterPKI(c: Client, cluster: Cluster): Promise<Pki
         if (!s) throw err;
       }
     } else {
-      const refs = adoptedOwnerRefs(s, owner);
+      const refs = withOwnerReference(s, owner);
       if (refs) {
         await c.patch({ ...SECRET_GVK, metadata: { name: s.metadata.name, namespace: ns } }, { metadata: { ownerReferences: refs } });
         adopted.push(which);
@@ -112,17 +109,6 @@ export async function ensureCertificateKey(c: Client, cluster: Cluster): Promise
     const again = await getSecret(c, ns, name);
     return again?.data?.value ? Buffer.from(again.data.value, 'base64').toString('utf8') : key;
   }
-}
-
-/** Reads the PKI without creating anything (the Machine controller's view). */
-export async function readClusterPKI(c: Client, namespace: string, clusterName: string): Promise<ClusterPKI | undefined> {
-  const out: Partial<ClusterPKI> = {};
-  for (const which of PKI_SECRETS) {
-    const s = await getSecret(c, namespace, secretNames[which](clusterName));
-    if (!s) return undefined;
-    out[which] = readPkiSecret(s);
-  }
-  return out as ClusterPKI;
 }
 
 /** Deletes the Secrets the Cluster controls (not adopted ones) before the finalizer goes. */

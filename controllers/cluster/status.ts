@@ -5,7 +5,7 @@
  * Deleting once deletion started, Failed when the provider failed for good.
  */
 import type { ClusterPhase, ClusterStatus, Condition } from '../../api/v1alpha1/index.js';
-import { setCondition } from './conditions.js';
+import { withCondition } from '../../runtime/conditions.js';
 import type { CPCounts } from './control-plane.js';
 
 export const ClusterConditions = {
@@ -47,38 +47,39 @@ export function controlPlaneReady(o: ClusterObservation): boolean {
 
 export function computeClusterStatus(prev: ClusterStatus | undefined, o: ClusterObservation, now = new Date()): ClusterStatus {
   const g = o.generation;
+  const at = { observedGeneration: g, now };
   let conds: Condition[] | undefined = prev?.conditions;
   const infra = o.infrastructure;
-  conds = setCondition(conds, infra.ready && infra.endpointSet
+  conds = withCondition(conds, infra.ready && infra.endpointSet
     ? { type: ClusterConditions.InfrastructureReady, status: 'True' }
     : infra.failure
       ? { type: ClusterConditions.InfrastructureReady, status: 'False', severity: 'Error', reason: infra.failure.reason, message: infra.failure.message }
-      : { type: ClusterConditions.InfrastructureReady, status: 'False', reason: 'WaitingForInfrastructure', message: infra.waiting ?? 'waiting for the provider' }, g, now);
-  conds = setCondition(conds, o.certificates.available
+      : { type: ClusterConditions.InfrastructureReady, status: 'False', reason: 'WaitingForInfrastructure', message: infra.waiting ?? 'waiting for the provider' }, at);
+  conds = withCondition(conds, o.certificates.available
     ? { type: ClusterConditions.CertificatesAvailable, status: 'True' }
-    : { type: ClusterConditions.CertificatesAvailable, status: 'False', severity: 'Warning', reason: 'CertificatesGenerationFailed', message: o.certificates.message ?? '' }, g, now);
-  conds = setCondition(conds, o.initialized
+    : { type: ClusterConditions.CertificatesAvailable, status: 'False', severity: 'Warning', reason: 'CertificatesGenerationFailed', message: o.certificates.message ?? '' }, at);
+  conds = withCondition(conds, o.initialized
     ? { type: ClusterConditions.ControlPlaneInitialized, status: 'True' }
-    : { type: ClusterConditions.ControlPlaneInitialized, status: 'False', reason: 'WaitingForControlPlaneInit', message: 'the first control-plane machine has not initialised the cluster yet' }, g, now);
+    : { type: ClusterConditions.ControlPlaneInitialized, status: 'False', reason: 'WaitingForControlPlaneInit', message: 'the first control-plane machine has not initialised the cluster yet' }, at);
   const cpReady = controlPlaneReady(o);
-  conds = setCondition(conds, cpReady
+  conds = withCondition(conds, cpReady
     ? { type: ClusterConditions.ControlPlaneReady, status: 'True' }
     : {
       type: ClusterConditions.ControlPlaneReady, status: 'False', reason: o.desiredReplicas === 0 ? 'NoControlPlane' : 'ScalingUp',
       message: o.controlPlaneMessage ?? `${o.counts.readyReplicas} of ${o.desiredReplicas} control-plane machines are Ready`,
-    }, g, now);
+    }, at);
   if (o.versionSkew) {
-    conds = setCondition(conds, o.versionSkew.ok
+    conds = withCondition(conds, o.versionSkew.ok
       ? { type: ClusterConditions.VersionSkewOk, status: 'True', reason: 'AsExpected' }
-      : { type: ClusterConditions.VersionSkewOk, status: 'False', severity: 'Warning', reason: o.versionSkew.reason, message: o.versionSkew.message }, g, now);
+      : { type: ClusterConditions.VersionSkewOk, status: 'False', severity: 'Warning', reason: o.versionSkew.reason, message: o.versionSkew.message }, at);
   }
   // A held version change leaves the cluster serving at the version it runs: it does not make the cluster not Ready.
   const notReady = conds.filter((c) => c.type !== ClusterConditions.Ready && c.type !== ClusterConditions.VersionSkewOk && c.status !== 'True').map((c) => c.type);
-  conds = setCondition(conds, o.deleting
+  conds = withCondition(conds, o.deleting
     ? { type: ClusterConditions.Ready, status: 'False', reason: 'Deleting', message: 'the cluster is being deleted' }
     : notReady.length === 0
       ? { type: ClusterConditions.Ready, status: 'True' }
-      : { type: ClusterConditions.Ready, status: 'False', reason: 'NotReady', message: `not ready: ${notReady.join(', ')}` }, g, now);
+      : { type: ClusterConditions.Ready, status: 'False', reason: 'NotReady', message: `not ready: ${notReady.join(', ')}` }, at);
   const status: ClusterStatus = {
     ...(prev ?? {}),
     phase: clusterPhase(o),

@@ -6,8 +6,8 @@
  * running host, but not flagged.
  */
 import type { Machine } from '../../api/v1alpha1/index.js';
-import { stableJSON } from '../cluster/control-plane.js';
-import { ControllerAnnotations } from '../cluster/names.js';
+import { ControllerAnnotations } from '../shared/names.js';
+import { stableJson } from '../shared/stable-json.js';
 
 export interface ProvisionedSpec {
   version?: string;
@@ -19,7 +19,7 @@ export function provisionedSpecOf(m: Machine): ProvisionedSpec {
 }
 
 export function encodeProvisionedSpec(m: Machine): string {
-  return stableJSON(provisionedSpecOf(m));
+  return stableJson(provisionedSpecOf(m));
 }
 
 export function isOwnedByMachineSet(m: Machine): boolean {
@@ -39,6 +39,6 @@ export function immutableFieldChanges(m: Machine): string[] {
   const now = provisionedSpecOf(m);
   const out: string[] = [];
   if ((was.version ?? '') !== (now.version ?? '')) out.push('spec.version');
-  if (stableJSON(was.infrastructure ?? {}) !== stableJSON(now.infrastructure ?? {})) out.push('spec.infrastructure');
+  if (stableJson(was.infrastructure ?? {}) !== stableJson(now.infrastructure ?? {})) out.push('spec.infrastructure');
   return out;
 }

@@ -1,201 +1,219 @@
 /**
  * The Machine controller: bootstrap data, the provider machine, the Node, and an orderly removal of all
- * three. Every step is idempotent, and the finalizer goes on before the provider is ever called, so a
+ * three. Every phase is idempotent, and the finalizer goes on before the provider is ever called, so a
  * daemon killed at any point resumes where it was and never leaves a provider machine behind.
+ *
+ * The shape every controller here has: get from the cache; the paused check; the finalizer (runtime/reconcile.ts);
+ * a list of small phases whose results combine; one deferred write of what they changed.
  */
-import { Finalizers, Labels, type Cluster, type Machine, type MachineStatus } from '../../api/v1alpha1/index.js';
-import { caCertHash } from '../../lib/pki.js';
-import type { Reader } from '../../runtime/cache/cache.js';
-import type { Client } from '../../runtime/client.js';
-import { isAlreadyExists, isConflict, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
-import { PatchHelper } from '../../runtime/patch.js';
-import type { EventRecorder } from '../../runtime/recorder.js';
-import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
+import { Finalizers, Labels, type Cluster, type Machine } from '../../api/v1alpha1/index.js';
+import { withCondition } from '../../runtime/conditions.js';
+import { ignoreNotFound } from '../../runtime/errors.js';
+import { ensureFinalizer, patchAfter, releaseFinalizer, runPhases, toResult, type Phase, type PhaseResult, type ReconcilerEnv, EnvReconciler } from '../../runtime/reconcile.js';
+import type { ReconcileContext, Request, Result } from '../../runtime/types.js';
 import type { InfrastructureProvider, ClusterLike, ProviderMachine } from '../../providers/types.js';
-import { setCondition } from '../cluster/conditions.js';
-import { CLUSTER_GVK, errMessage, MACHINE_GVK, type ControllerDeps } from '../cluster/deps.js';
-import { certificateKeySecretStore, ensureKubeadmCerts, joinTokenSecret } from '../cluster/kubeadm-certs.js';
-import { BOOTSTRAP_SECRET_TYPE, ControllerAnnotations, secretNames } from '../cluster/names.js';
-import { clusterOwnerRef } from '../cluster/pki.js';
-import { readClusterPKI, SECRET_GVK } from '../cluster/secrets.js';
-import { nodeReady, WorkloadClusters } from '../cluster/workload.js';
-import { bootstrapExtras, machineVersion, type BootstrapDataInput, type CloudInitRenderer } from './bootstrap-data.js';
-import { resolveFileContent } from './file-content.js';
+import { errMessage } from '../shared/deps.js';
+import { MACHINE_GVK } from '../shared/gvk.js';
+import { ControllerAnnotations } from '../shared/names.js';
+import { clusterOf, isPaused } from '../shared/paused.js';
+import { nodeReady, type WorkloadClusters } from '../shared/workload-clusters.js';
+import { MachineBootstrap } from './bootstrap.js';
 import { cordon, deleteNode, drainPass, removeEtcdMember } from './drain.js';
 import { encodeProvisionedSpec, immutableFieldChanges, isOwnedByMachineSet } from './immutable.js';
+import type { MachineControllerDeps } from './index.js';
 import { machinePhase } from './phase.js';
 import { MachineConditions } from './ready.js';
-import { decideRole, isControlPlaneMachine, type BootstrapRole } from './role.js';
+import { isControlPlaneMachine } from './role.js';
 
-const asKube = <T>(o: T): T & KubeObject => o as T & KubeObject;
-const DEFAULT_JOIN_TOKEN_TTL = 15 * 60;
 /** How long drain keeps trying when the workload API does not answer and no nodeDrainTimeoutSeconds is set. */
 const UNREACHABLE_DRAIN_LIMIT_MS = 30_000;
 
-interface Step {
-  /** Stop here and requeue after this long (the status is still written). */
-  requeueAfter?: number;
-  stop?: boolean;
+/** What the phases of one reconcile share: the Machine (written once, at the end), its Cluster, and what earlier phases found. */
+interface MachineScope {
+  machine: Machine;
+  cluster: Cluster;
+  ctx: ReconcileContext;
+  /** The rendered user-data, once the bootstrap phase has it. */
+  userData?: string;
+  /** The provider's report of the machine's bootstrap run, once the infrastructure phase has it. */
+  bootstrapRun?: ProviderMachine['bootstrap'];
 }
 
-export class MachineReconciler implements Reconciler {
+type Severity = 'Error' | 'Warning' | 'Info';
+
+export class MachineReconciler extends EnvReconciler {
   /** providerID → Machine, so a Node event in a workload cluster wakes the right Machine. */
   readonly byProviderID = new Map<string, Request>();
+  private readonly workloads: WorkloadClusters;
+  private readonly bootstrap: MachineBootstrap;
   private readonly poll: number;
+  /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
+  private readonly phases: readonly Phase<MachineScope>[] = [
+    this.reconcileImmutability, this.reconcileFailed, this.reconcileClusterInfrastructure, this.reconcileBootstrap, this.reconcileInfrastructure, this.reconcileBootstrapRun, this.reconcileNode,
+  ].map((p) => p.bind(this));
 
-  constructor(
-    private readonly client: Client,
-    /** The manager's cache: the Machine and its Cluster are read from it; writes go through client. */
-    private readonly cache: Reader,
-    private readonly recorder: EventRecorder,
-    private readonly deps: ControllerDeps,
-    private readonly workloads: WorkloadClusters,
-    private readonly render: CloudInitRenderer,
-  ) {
+  constructor(env: ReconcilerEnv, private readonly deps: MachineControllerDeps) {
+    super(env);
+    this.workloads = deps.workloads;
     this.poll = deps.pollIntervalMs ?? 2000;
+    this.bootstrap = new MachineBootstrap({
+      client: this.client, recorder: this.recorder, workloads: this.workloads, render: deps.renderCloudInit, joinTokenTTLSeconds: deps.joinTokenTTLSeconds,
+    });
   }
 
   async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    let machine = await ignoreNotFound(this.cache.get<Machine & KubeObject>(MACHINE_GVK, req));
+    let machine = await ignoreNotFound(this.cache.get<Machine>(MACHINE_GVK, req));
     if (!machine) return {};
-    const cluster = await ignoreNotFound(this.cache.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: req.namespace, name: machine.spec.clusterName }));
-    if (cluster?.spec.paused) return {};
+    const cluster = await clusterOf(this.cache, machine);
+    if (isPaused(cluster)) return {};
     if (machine.metadata.deletionTimestamp) return this.reconcileDelete(machine, cluster, ctx);
     if (!cluster) {
-      const helper = new PatchHelper(this.client, asKube(machine));
-      machine.status = { ...(machine.status ?? {}), phase: 'Pending' };
-      machine.status.conditions = setCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'WaitingForCluster', message: `Cluster ${machine.spec.clusterName} does not exist` });
-      await helper.patch(asKube(machine));
-      return { requeueAfter: 10_000 };
-    }
-    // Finalizer and the cluster label in one write, before anything is created for this Machine.
-    const hasFinalizer = (machine.metadata.finalizers ?? []).includes(Finalizers.machine);
-    const hasLabel = machine.metadata.labels?.[Labels.clusterName] === cluster.metadata.name;
-    if (!hasFinalizer || !hasLabel) {
-      machine = await this.client.patch<Machine & KubeObject>(asKube(machine), {
-        metadata: {
-          resourceVersion: machine.metadata.resourceVersion,
-          ...(hasFinalizer ? {} : { finalizers: [...(machine.metadata.finalizers ?? []), Finalizers.machine] }),
-          ...(hasLabel ? {} : { labels: { [Labels.clusterName]: cluster.metadata.name! } }),
-        },
+      return patchAfter(this.client, machine, async (m) => {
+        m.status = { ...(m.status ?? {}), phase: 'Pending' };
+        m.status.conditions = withCondition(m.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'WaitingForCluster', message: `Cluster ${m.spec.clusterName} does not exist` });
+        return { requeueAfter: 10_000 };
       });
     }
-    return this.reconcileNormal(machine, cluster, ctx);
+    // Finalizer and the cluster label in one write, before anything is created for this Machine.
+    machine = await ensureFinalizer(this.client, machine, Finalizers.machine, (meta) => {
+      if (meta.labels?.[Labels.clusterName] === cluster.metadata.name) return false;
+      meta.labels = { ...(meta.labels ?? {}), [Labels.clusterName]: cluster.metadata.name! };
+      return true;
+    });
+    return patchAfter(this.client, machine, async (m) => {
+      m.status ??= {};
+      const prevPhase = m.status.phase;
+      try {
+        return toResult(await runPhases({ machine: m, cluster, ctx }, this.phases));
+      } finally {
+        this.updatePhase(m, prevPhase);
+      }
+    });
   }
 
-  private async reconcileNormal(machine: Machine, cluster: Cluster, ctx: ReconcileContext): Promise<Result> {
-    const helper = new PatchHelper(this.client, asKube(machine));
-    machine.status ??= {};
-    const prevPhase = machine.status.phase;
-    let result: Step = {};
-    try {
-      result = await this.steps(machine, cluster, ctx);
-    } finally {
-      this.updatePhase(machine, prevPhase);
-      await helper.patch(asKube(machine));
-    }
-    return result.requeueAfter !== undefined ? { requeueAfter: result.requeueAfter } : {};
+  private cond(m: Machine, type: string, status: 'True' | 'False', reason?: string, message?: string, severity?: Severity): void {
+    m.status ??= {};
+    m.status.conditions = withCondition(m.status.conditions, { type, status, reason, message, severity }, { observedGeneration: m.metadata.generation });
   }
 
-  private async steps(machine: Machine, cluster: Cluster, ctx: ReconcileContext): Promise<Step> {
+  /** Ready is False for the same reason as the condition that holds the Machine back. */
+  private notReady(m: Machine, type: string, reason: string, message: string, severity?: Severity, readyMessage = message): void {
+    this.cond(m, type, 'False', reason, message, severity);
+    this.cond(m, MachineConditions.Ready, 'False', reason, readyMessage, severity);
+  }
+
+  /** A MachineSet-owned Machine keeps what it was provisioned with: a change is flagged, not acted on. */
+  private reconcileImmutability({ machine }: MachineScope): void {
     const st = machine.status!;
-    const g = machine.metadata.generation;
-    const cond = (type: string, status: 'True' | 'False', reason?: string, message?: string, severity?: 'Error' | 'Warning' | 'Info'): void => {
-      st.conditions = setCondition(st.conditions, { type, status, reason, message, severity }, g);
-    };
-
-    // Immutability: a MachineSet-owned Machine keeps what it was provisioned with.
     const changed = immutableFieldChanges(machine);
     if (changed.length > 0 && isOwnedByMachineSet(machine)) {
       const already = st.conditions?.find((c) => c.type === MachineConditions.SpecImmutable && c.status === 'False');
       const msg = `${changed.join(', ')} cannot change on a Machine owned by a MachineSet: the change is ignored; change the MachineSet or MachineDeployment template to replace Machines`;
-      cond(MachineConditions.SpecImmutable, 'False', 'ImmutableFieldChanged', msg, 'Warning');
-      if (!already) this.recorder.event(asKube(machine), 'Warning', 'ImmutableFieldChanged', msg);
+      this.cond(machine, MachineConditions.SpecImmutable, 'False', 'ImmutableFieldChanged', msg, 'Warning');
+      if (!already) this.recorder.event(machine, 'Warning', 'ImmutableFieldChanged', msg);
     } else if (st.conditions?.some((c) => c.type === MachineConditions.SpecImmutable)) {
       st.conditions = st.conditions.filter((c) => c.type !== MachineConditions.SpecImmutable);
     }
+  }
 
-    if (st.failureReason) return { stop: true }; // failed for good: stays Failed until deleted
+  /** Failed for good: stays Failed until deleted. */
+  private reconcileFailed({ machine }: MachineScope): PhaseResult | void {
+    if (machine.status!.failureReason) return { stop: true };
+  }
 
-    // 1. The cluster's infrastructure and endpoint.
-    const ep = cluster.spec.controlPlaneEndpoint;
-    if (!cluster.status?.infrastructureReady || !ep) {
-      cond(MachineConditions.InfrastructureReady, 'False', 'WaitingForClusterInfrastructure', 'waiting for the cluster infrastructure and control-plane endpoint');
-      cond(MachineConditions.Ready, 'False', 'WaitingForClusterInfrastructure', 'waiting for the cluster infrastructure');
-      return { requeueAfter: this.poll };
-    }
+  private reconcileClusterInfrastructure({ machine, cluster }: MachineScope): PhaseResult | void {
+    if (cluster.status?.infrastructureReady && cluster.spec.controlPlaneEndpoint) return;
+    this.notReady(machine, MachineConditions.InfrastructureReady, 'WaitingForClusterInfrastructure', 'waiting for the cluster infrastructure and control-plane endpoint',
+      undefined, 'waiting for the cluster infrastructure');
+    return { stop: true, requeueAfter: this.poll };
+  }
 
-    // 2. Bootstrap data.
-    const boot = await this.reconcileBootstrap(machine, cluster, ep, ctx);
-    if (boot.waiting) {
+  private async reconcileBootstrap(s: MachineScope): Promise<PhaseResult | void> {
+    const { machine, cluster } = s;
+    const st = machine.status!;
+    const out = await this.bootstrap.reconcile(machine, cluster, cluster.spec.controlPlaneEndpoint!, s.ctx.log);
+    if ('waiting' in out) {
       st.bootstrapReady = false;
-      cond(MachineConditions.BootstrapReady, 'False', boot.reason ?? 'WaitingForBootstrapData', boot.waiting);
-      cond(MachineConditions.Ready, 'False', boot.reason ?? 'WaitingForBootstrapData', boot.waiting);
-      return { requeueAfter: boot.requeueAfter ?? this.poll };
+      this.notReady(machine, MachineConditions.BootstrapReady, out.reason, out.waiting);
+      return { stop: true, requeueAfter: out.requeueAfter ?? this.poll };
     }
+    // As Cluster API's Machine controller copies the bootstrap config's dataSecretName.
+    machine.spec.bootstrap = { ...(machine.spec.bootstrap ?? {}), dataSecretName: out.secretName };
+    machine.metadata.annotations ??= {};
+    machine.metadata.annotations[ControllerAnnotations.provisionedSpec] ??= encodeProvisionedSpec(machine);
     st.bootstrapReady = true;
-    cond(MachineConditions.BootstrapReady, 'True');
+    this.cond(machine, MachineConditions.BootstrapReady, 'True');
+    s.userData = out.userData;
+  }
 
-    // 3. The provider machine.
-    const infra = await this.reconcileInfrastructure(machine, cluster, boot.userData!);
+  /** The provider machine. */
+  private async reconcileInfrastructure(s: MachineScope): Promise<PhaseResult | void> {
+    const { machine, cluster } = s;
+    const st = machine.status!;
+    const infra = await this.createOrGetProviderMachine(machine, cluster, s.userData!);
     if (infra.failed) {
       st.failureReason = infra.failed.reason;
       st.failureMessage = infra.failed.message;
       st.infrastructureReady = false;
-      cond(MachineConditions.InfrastructureReady, 'False', infra.failed.reason, infra.failed.message, 'Error');
-      cond(MachineConditions.Ready, 'False', infra.failed.reason, infra.failed.message, 'Error');
-      this.recorder.event(asKube(machine), 'Warning', infra.failed.reason, infra.failed.message);
+      this.notReady(machine, MachineConditions.InfrastructureReady, infra.failed.reason, infra.failed.message, 'Error');
+      this.recorder.event(machine, 'Warning', infra.failed.reason, infra.failed.message);
       return { stop: true };
     }
     if (!infra.running) {
       st.infrastructureReady = false;
-      cond(MachineConditions.InfrastructureReady, 'False', 'Provisioning', infra.message ?? 'the provider is creating the machine');
-      cond(MachineConditions.Ready, 'False', 'Provisioning', infra.message ?? 'the provider is creating the machine');
-      return { requeueAfter: infra.requeueAfter ?? this.poll };
+      this.notReady(machine, MachineConditions.InfrastructureReady, 'Provisioning', infra.message ?? 'the provider is creating the machine');
+      return { stop: true, requeueAfter: infra.requeueAfter ?? this.poll };
     }
-    if (!st.infrastructureReady) this.recorder.event(asKube(machine), 'Normal', 'InfrastructureReady', `provider machine ${machine.spec.providerID} is running`);
+    if (!st.infrastructureReady) this.recorder.event(machine, 'Normal', 'InfrastructureReady', `provider machine ${machine.spec.providerID} is running`);
     st.infrastructureReady = true;
-    cond(MachineConditions.InfrastructureReady, 'True');
+    this.cond(machine, MachineConditions.InfrastructureReady, 'True');
+    s.bootstrapRun = infra.bootstrap;
+  }
 
-    // A bootstrap the provider saw fail (the agent's preflight, a join that gave up) never brings a Node: say so
-    // rather than wait for one. Level-triggered: a machine whose bootstrap is re-run and succeeds clears it.
-    const bs = infra.bootstrap;
+  /**
+   * A bootstrap the provider saw fail (the agent's preflight, a join that gave up) never brings a Node: say so
+   * rather than wait for one. Level-triggered: a machine whose bootstrap is re-run and succeeds clears it.
+   */
+  private reconcileBootstrapRun({ machine, bootstrapRun: bs }: MachineScope): PhaseResult | void {
+    const st = machine.status!;
     if (bs?.state === 'Failed' && !st.nodeRef) {
       const reason = bs.reason ?? 'BootstrapFailed';
       const message = bs.message ?? 'the machine\'s bootstrap failed';
       const prev = st.conditions?.find((c) => c.type === MachineConditions.BootstrapExecSucceeded);
-      cond(MachineConditions.BootstrapExecSucceeded, 'False', reason, message, 'Error');
-      cond(MachineConditions.NodeHealthy, 'False', reason, 'no Node will register: the machine\'s bootstrap failed');
-      cond(MachineConditions.Ready, 'False', reason, message, 'Error');
-      if (prev?.status !== 'False' || prev.message !== message) this.recorder.event(asKube(machine), 'Warning', reason, message);
-      return { requeueAfter: this.poll * 5 };
+      this.cond(machine, MachineConditions.BootstrapExecSucceeded, 'False', reason, message, 'Error');
+      this.cond(machine, MachineConditions.NodeHealthy, 'False', reason, 'no Node will register: the machine\'s bootstrap failed');
+      this.cond(machine, MachineConditions.Ready, 'False', reason, message, 'Error');
+      if (prev?.status !== 'False' || prev.message !== message) this.recorder.event(machine, 'Warning', reason, message);
+      return { stop: true, requeueAfter: this.poll * 5 };
     }
-    if (bs?.state === 'Succeeded') cond(MachineConditions.BootstrapExecSucceeded, 'True');
+    if (bs?.state === 'Succeeded') this.cond(machine, MachineConditions.BootstrapExecSucceeded, 'True');
+  }
 
-    // 4. The Node.
+  /** The Node, from the workload cluster's Node watch. */
+  private async reconcileNode({ machine, cluster }: MachineScope): Promise<PhaseResult | void> {
+    const st = machine.status!;
     const providerID = machine.spec.providerID!;
     const node = await this.workloads.nodeByProviderID(machine.metadata.namespace ?? 'default', cluster.metadata.name!, providerID).catch(() => undefined);
     if (!node) {
-      cond(MachineConditions.NodeHealthy, 'False', 'WaitingForNode', `waiting for a Node with providerID ${providerID}`);
-      cond(MachineConditions.Ready, 'False', 'WaitingForNode', 'waiting for the node to register');
+      this.notReady(machine, MachineConditions.NodeHealthy, 'WaitingForNode', `waiting for a Node with providerID ${providerID}`, undefined, 'waiting for the node to register');
       return { requeueAfter: this.poll * 2 };
     }
-    if (!st.nodeRef) this.recorder.event(asKube(machine), 'Normal', 'NodeRegistered', `node ${node.metadata.name} registered`);
+    if (!st.nodeRef) this.recorder.event(machine, 'Normal', 'NodeRegistered', `node ${node.metadata.name} registered`);
     st.nodeRef = { apiVersion: 'v1', kind: 'Node', name: node.metadata.name!, uid: node.metadata.uid };
     const kv = node.status?.nodeInfo?.kubeletVersion;
     if (kv) st.version = kv;
     const nr = nodeReady(node);
     if (nr.ready) {
-      cond(MachineConditions.NodeHealthy, 'True');
-      cond(MachineConditions.Ready, 'True');
-      return {};
+      this.cond(machine, MachineConditions.NodeHealthy, 'True');
+      this.cond(machine, MachineConditions.Ready, 'True');
+      return;
     }
-    cond(MachineConditions.NodeHealthy, 'False', nr.reason ?? 'NodeNotReady', nr.message ?? 'the node is not Ready');
-    cond(MachineConditions.Ready, 'False', 'NodeNotReady', nr.message ?? 'the node is not Ready');
+    this.cond(machine, MachineConditions.NodeHealthy, 'False', nr.reason ?? 'NodeNotReady', nr.message ?? 'the node is not Ready');
+    this.cond(machine, MachineConditions.Ready, 'False', 'NodeNotReady', nr.message ?? 'the node is not Ready');
     return { requeueAfter: this.poll * 5 };
   }
 
-  private updatePhase(machine: Machine, prev: MachineStatus['phase']): void {
+  private updatePhase(machine: Machine, prev: string | undefined): void {
     const st = machine.status!;
     st.phase = machinePhase({
       deleting: !!machine.metadata.deletionTimestamp,
@@ -209,131 +227,7 @@ export class MachineReconciler implements Reconciler {
     if (st.phase !== prev) st.lastUpdated = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
-  /** The bootstrap Secret: reused when it exists, else rendered for the role this Machine gets. */
-  private async reconcileBootstrap(machine: Machine, cluster: Cluster, ep: { host: string; port: number }, ctx: ReconcileContext):
-    Promise<{ userData?: string; waiting?: string; reason?: string; requeueAfter?: number }> {
-    const ns = machine.metadata.namespace ?? 'default';
-    const secretName = secretNames.bootstrap(machine.metadata.name!);
-    const existing = await this.getSecret(ns, secretName);
-    if (existing && existing.data?.value) {
-      const ttlMs = (this.deps.joinTokenTTLSeconds ?? DEFAULT_JOIN_TOKEN_TTL) * 1000;
-      const age = Date.now() - Date.parse(existing.metadata.creationTimestamp ?? '');
-      // Not handed to the provider yet and its token is about to expire: render it again.
-      if (!machine.spec.providerID && age > ttlMs - 120_000 && existing.metadata.annotations?.['clusterd.dev/role'] !== 'init') {
-        await this.client.delete({ ...SECRET_GVK, metadata: { name: secretName, namespace: ns } }).catch(() => undefined);
-      } else {
-        this.recordBootstrap(machine, secretName);
-        return { userData: Buffer.from(existing.data.value, 'base64').toString('utf8') };
-      }
-    }
-    const version = machineVersion(machine, cluster);
-    if (!version) return { waiting: 'spec.version: Required value: the Machine has no version and the Cluster has no managed control plane', reason: 'MissingVersion', requeueAfter: 30_000 };
-
-    // Before anything is created for this Machine (a join token), so a missing Secret costs nothing.
-    const files = await resolveFileContent(bootstrapExtras(machine), async (name) => (await this.getSecret(ns, name))?.data);
-    // Looked for again on the poll: watching every Secret of every namespace for this would cache them all.
-    if (files.missing) return { waiting: files.missing, reason: 'BootstrapFileSecretMissing' };
-
-    const role = await this.decideRole(machine, cluster);
-    if ('wait' in role) return { waiting: role.wait, reason: 'WaitingForControlPlane' };
-    const pki = await readClusterPKI(this.client, ns, cluster.metadata.name!);
-    if (!pki) return { waiting: 'waiting for the cluster certificates', reason: 'WaitingForCertificates' };
-
-    const input: BootstrapDataInput = {
-      role: role.role,
-      clusterName: cluster.metadata.name!,
-      nodeName: machine.metadata.name!,
-      version,
-      controlPlaneEndpoint: ep,
-      clusterNetwork: cluster.spec.clusterNetwork,
-      kubeadm: cluster.spec.kubeadm,
-      token: '',
-      caCertHashes: [caCertHash(pki.ca.certPem)],
-      extras: files.extras,
-    };
-    const ttl = this.deps.joinTokenTTLSeconds ?? DEFAULT_JOIN_TOKEN_TTL;
-    if (role.role === 'init') {
-      const keys = certificateKeySecretStore(this.client, ns, cluster.metadata.name!, [clusterOwnerRef(cluster)]);
-      input.certificateKey = await keys.read();
-      if (!input.certificateKey) return { waiting: 'waiting for the cluster certificate key', reason: 'WaitingForCertificates' };
-      input.token = joinTokenSecret(ttl, 'init').token;
-      input.certs = pki;
-    } else {
-      let wc: Client;
-      try {
-        wc = await this.workloads.client(ns, cluster.metadata.name!);
-      } catch (err) {
-        return { waiting: `cannot reach the workload cluster yet: ${errMessage(err)}`, reason: 'WaitingForControlPlane' };
-      }
-      if (role.role === 'join-control-plane') {
-        const keys = certificateKeySecretStore(this.client, ns, cluster.metadata.name!, [clusterOwnerRef(cluster)]);
-        const r = await ensureKubeadmCerts({ lockKey: `${ns}/${cluster.metadata.name}`, workload: wc, keys, pki });
-        if (r.uploaded) this.recorder.event(asKube(cluster), 'Normal', 'CertificatesUploaded', 'uploaded the shared certificates to kubeadm-certs under a fresh certificate key');
-        input.certificateKey = r.certificateKey;
-      }
-      const { token, secret } = joinTokenSecret(ttl, `clusterd join token for Machine ${ns}/${machine.metadata.name}`);
-      await wc.create(secret);
-      input.token = token;
-    }
-    const userData = this.render(input);
-    try {
-      await this.client.create({
-        ...SECRET_GVK,
-        metadata: {
-          name: secretName, namespace: ns,
-          labels: { [Labels.clusterName]: cluster.metadata.name! },
-          annotations: { 'clusterd.dev/role': role.role },
-          ownerReferences: [{ apiVersion: 'clusterd.dev/v1alpha1', kind: 'Machine', name: machine.metadata.name!, uid: machine.metadata.uid!, controller: true, blockOwnerDeletion: true }],
-        },
-        type: BOOTSTRAP_SECRET_TYPE,
-        data: { value: Buffer.from(userData).toString('base64'), format: Buffer.from('cloud-config').toString('base64') },
-      });
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-      const again = await this.getSecret(ns, secretName);
-      this.recordBootstrap(machine, secretName);
-      return { userData: Buffer.from(again?.data?.value ?? '', 'base64').toString('utf8') };
-    }
-    ctx.log.info({ role: role.role }, 'bootstrap data rendered');
-    this.recorder.event(asKube(machine), 'Normal', 'BootstrapDataReady', `rendered cloud-init (${role.role}) into Secret ${secretName}`);
-    this.recordBootstrap(machine, secretName);
-    return { userData };
-  }
-
-  private recordBootstrap(machine: Machine, secretName: string): void {
-    machine.spec.bootstrap = { ...(machine.spec.bootstrap ?? {}), dataSecretName: secretName };
-    machine.metadata.annotations ??= {};
-    machine.metadata.annotations[ControllerAnnotations.provisionedSpec] ??= encodeProvisionedSpec(machine);
-  }
-
-  private async decideRole(machine: Machine, cluster: Cluster): Promise<{ role: BootstrapRole } | { wait: string }> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const claimedBy = cluster.metadata.annotations?.[ControllerAnnotations.initMachine];
-      let claimantExists = false;
-      if (claimedBy && claimedBy !== machine.metadata.name) {
-        try {
-          const other = await this.client.get<Machine & KubeObject>(MACHINE_GVK, { namespace: machine.metadata.namespace, name: claimedBy });
-          claimantExists = !other.metadata.deletionTimestamp;
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }
-      const d = decideRole(machine, cluster, claimantExists);
-      if (!('claimInit' in d)) return d;
-      try {
-        // resourceVersion makes the claim atomic: a concurrent claim conflicts and we decide again.
-        cluster = await this.client.patch<Cluster & KubeObject>(asKube(cluster), {
-          metadata: { resourceVersion: cluster.metadata.resourceVersion, annotations: { [ControllerAnnotations.initMachine]: machine.metadata.name! } },
-        });
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-        cluster = await this.client.get<Cluster & KubeObject>(CLUSTER_GVK, { namespace: cluster.metadata.namespace, name: cluster.metadata.name! });
-      }
-    }
-    return { wait: 'another control-plane machine is claiming init' };
-  }
-
-  private async reconcileInfrastructure(machine: Machine, cluster: Cluster, userData: string):
+  private async createOrGetProviderMachine(machine: Machine, cluster: Cluster, userData: string):
     Promise<{ running?: boolean; failed?: { reason: string; message: string }; requeueAfter?: number; message?: string; bootstrap?: ProviderMachine['bootstrap'] }> {
     const provider = await this.providerFor(machine, cluster);
     if ('failed' in provider) return provider;
@@ -359,77 +253,76 @@ export class MachineReconciler implements Reconciler {
     }
   }
 
-  private getSecret(namespace: string, name: string): Promise<(KubeObject & { data?: Record<string, string> }) | undefined> {
-    return ignoreNotFound(this.client.get(SECRET_GVK, { namespace, name }));
-  }
-
-  /** Drain, etcd member, Node, provider machine, finalizer: each step repeated until it is done. */
+  /** Drain, etcd member, Node, provider machine, finalizer: each phase repeated until it is done. */
   private async reconcileDelete(machine: Machine, cluster: Cluster | undefined, ctx: ReconcileContext): Promise<Result> {
     if (!(machine.metadata.finalizers ?? []).includes(Finalizers.machine)) return {};
-    const ns = machine.metadata.namespace ?? 'default';
-    const helper = new PatchHelper(this.client, asKube(machine));
-    machine.status ??= {};
-    if (machine.status.phase !== 'Deleting') {
-      machine.status.phase = 'Deleting';
-      machine.status.conditions = setCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'Deleting', message: 'the machine is being deleted' });
-      this.recorder.event(asKube(machine), 'Normal', 'Deleting', 'draining and deleting the machine');
-    }
-    const clusterGoing = !cluster || !!cluster.metadata.deletionTimestamp;
-    const nodeName = machine.status.nodeRef?.name;
-    if (!clusterGoing && nodeName && cluster) {
-      const started = machine.metadata.annotations?.[ControllerAnnotations.drainStarted];
-      if (!started) {
-        machine.metadata.annotations = { ...(machine.metadata.annotations ?? {}), [ControllerAnnotations.drainStarted]: new Date().toISOString() };
-      }
-      const since = started ? Date.now() - Date.parse(started) : 0;
-      const timeoutMs = machine.spec.nodeDrainTimeoutSeconds !== undefined ? machine.spec.nodeDrainTimeoutSeconds * 1000 : undefined;
-      const timedOut = timeoutMs !== undefined && timeoutMs > 0 && since > timeoutMs;
-      try {
-        const wc = await this.workloads.client(ns, cluster.metadata.name!);
-        await cordon(wc, nodeName);
-        const remaining = timedOut ? 0 : await drainPass(wc, nodeName);
-        if (remaining > 0) {
-          machine.status.conditions = setCondition(machine.status.conditions, { type: MachineConditions.Draining, status: 'True', reason: 'Draining', message: `${remaining} pods are being evicted from ${nodeName}` });
-          await helper.patch(asKube(machine));
-          return { requeueAfter: this.poll };
-        }
-        if (timedOut) this.recorder.event(asKube(machine), 'Warning', 'DrainTimeout', `node ${nodeName} did not drain within ${machine.spec.nodeDrainTimeoutSeconds}s; deleting anyway`);
-        if (isControlPlaneMachine(machine) && (await removeEtcdMember(wc, nodeName))) {
-          this.recorder.event(asKube(machine), 'Normal', 'EtcdMemberRemoved', `removed etcd member ${nodeName}`);
-        }
-        await deleteNode(wc, nodeName);
-      } catch (err) {
-        const limit = timeoutMs && timeoutMs > 0 ? timeoutMs : UNREACHABLE_DRAIN_LIMIT_MS;
-        if (since < limit) {
-          ctx.log.info({ err: errMessage(err) }, 'workload cluster not answering while removing the node; retrying');
-          await helper.patch(asKube(machine));
-          return { requeueAfter: this.poll };
-        }
-        this.recorder.event(asKube(machine), 'Warning', 'NodeDeletionSkipped', `could not drain and delete node ${nodeName}: ${errMessage(err)}`);
-      }
-    }
-    const provider = await this.providerFor(machine, cluster);
-    if (!('failed' in provider)) {
-      const stub: ClusterLike = cluster ?? { metadata: { name: machine.spec.clusterName, namespace: ns } };
-      const res = await provider.deleteMachine({ cluster: stub, machine: withProvider(machine, cluster) });
-      if (res.status === 'pending') {
-        await helper.patch(asKube(machine));
-        return { requeueAfter: res.requeueAfterMs };
-      }
-      if (res.status === 'failed') {
-        this.recorder.event(asKube(machine), 'Warning', res.reason, `deleting the provider machine: ${res.message}`);
-        await helper.patch(asKube(machine));
-        return { requeueAfter: 30_000 };
-      }
-    }
-    await helper.patch(asKube(machine));
+    const scope = { machine, cluster, ctx };
+    const outcome = await patchAfter(this.client, machine, () => runPhases(scope, [
+      (s) => this.markDeleting(s.machine),
+      (s) => this.reconcileNodeDeletion(s.machine, s.cluster, s.ctx),
+      (s) => this.deleteProviderMachine(s.machine, s.cluster),
+    ]));
+    if (!outcome.completed) return toResult(outcome);
     if (machine.spec.providerID) this.byProviderID.delete(machine.spec.providerID);
-    const fresh = await this.client.get<Machine & KubeObject>(MACHINE_GVK, { namespace: ns, name: machine.metadata.name! });
-    await this.client.patch(asKube(fresh), {
-      metadata: { resourceVersion: fresh.metadata.resourceVersion, finalizers: (fresh.metadata.finalizers ?? []).filter((f) => f !== Finalizers.machine) },
-    });
+    await releaseFinalizer(this.client, MACHINE_GVK, machine, Finalizers.machine);
     ctx.log.info('machine deleted');
     return {};
+  }
+
+  private markDeleting(machine: Machine): void {
+    machine.status ??= {};
+    if (machine.status.phase === 'Deleting') return;
+    machine.status.phase = 'Deleting';
+    machine.status.conditions = withCondition(machine.status.conditions, { type: MachineConditions.Ready, status: 'False', reason: 'Deleting', message: 'the machine is being deleted' });
+    this.recorder.event(machine, 'Normal', 'Deleting', 'draining and deleting the machine');
+  }
+
+  /** Cordon, drain, the etcd member of a control-plane node, the Node; skipped when the whole cluster goes. */
+  private async reconcileNodeDeletion(machine: Machine, cluster: Cluster | undefined, ctx: ReconcileContext): Promise<PhaseResult | void> {
+    const st = machine.status!;
+    const nodeName = st.nodeRef?.name;
+    if (!cluster || cluster.metadata.deletionTimestamp || !nodeName) return;
+    const ns = machine.metadata.namespace ?? 'default';
+    const started = machine.metadata.annotations?.[ControllerAnnotations.drainStarted];
+    if (!started) {
+      machine.metadata.annotations = { ...(machine.metadata.annotations ?? {}), [ControllerAnnotations.drainStarted]: new Date().toISOString() };
+    }
+    const since = started ? Date.now() - Date.parse(started) : 0;
+    const timeoutMs = machine.spec.nodeDrainTimeoutSeconds !== undefined ? machine.spec.nodeDrainTimeoutSeconds * 1000 : undefined;
+    const timedOut = timeoutMs !== undefined && timeoutMs > 0 && since > timeoutMs;
+    try {
+      const wc = await this.workloads.client(ns, cluster.metadata.name!);
+      await cordon(wc, nodeName);
+      const remaining = timedOut ? 0 : await drainPass(wc, nodeName);
+      if (remaining > 0) {
+        st.conditions = withCondition(st.conditions, { type: MachineConditions.Draining, status: 'True', reason: 'Draining', message: `${remaining} pods are being evicted from ${nodeName}` });
+        return { stop: true, requeueAfter: this.poll };
+      }
+      if (timedOut) this.recorder.event(machine, 'Warning', 'DrainTimeout', `node ${nodeName} did not drain within ${machine.spec.nodeDrainTimeoutSeconds}s; deleting anyway`);
+      if (isControlPlaneMachine(machine) && (await removeEtcdMember(wc, nodeName))) {
+        this.recorder.event(machine, 'Normal', 'EtcdMemberRemoved', `removed etcd member ${nodeName}`);
+      }
+      await deleteNode(wc, nodeName);
+    } catch (err) {
+      const limit = timeoutMs && timeoutMs > 0 ? timeoutMs : UNREACHABLE_DRAIN_LIMIT_MS;
+      if (since < limit) {
+        ctx.log.info({ err: errMessage(err) }, 'workload cluster not answering while removing the node; retrying');
+        return { stop: true, requeueAfter: this.poll };
+      }
+      this.recorder.event(machine, 'Warning', 'NodeDeletionSkipped', `could not drain and delete node ${nodeName}: ${errMessage(err)}`);
+    }
+  }
+
+  private async deleteProviderMachine(machine: Machine, cluster: Cluster | undefined): Promise<PhaseResult | void> {
+    const provider = await this.providerFor(machine, cluster);
+    if ('failed' in provider) return;
+    const stub: ClusterLike = cluster ?? { metadata: { name: machine.spec.clusterName, namespace: machine.metadata.namespace ?? 'default' } };
+    const res = await provider.deleteMachine({ cluster: stub, machine: withProvider(machine, cluster) });
+    if (res.status === 'pending') return { stop: true, requeueAfter: res.requeueAfterMs };
+    if (res.status === 'failed') {
+      this.recorder.event(machine, 'Warning', res.reason, `deleting the provider machine: ${res.message}`);
+      return { stop: true, requeueAfter: 30_000 };
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * `join --control-plane`. Workers wait for the control plane to be initialised and `join`.
  */
 import { Labels, type Cluster, type Machine } from '../../api/v1alpha1/index.js';
-import { ControllerAnnotations } from '../cluster/names.js';
+import { ControllerAnnotations } from '../shared/names.js';
 
 export type BootstrapRole = 'init' | 'join-control-plane' | 'join-worker';
 

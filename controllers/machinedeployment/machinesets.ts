@@ -1,6 +1,6 @@
 /** Reading a MachineDeployment's MachineSets: revisions, the new one, the old ones, replica sums. */
 import { Annotations, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
-import { templatesEqual } from './hash.js';
+import { templatesEqual } from '../shared/template-hash.js';
 
 export const replicasOf = (o: { spec: { replicas?: number } }): number => o.spec.replicas ?? 1;
 export const availableOf = (ms: MachineSet): number => ms.status?.availableReplicas ?? 0;

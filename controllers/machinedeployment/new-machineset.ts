@@ -1,8 +1,7 @@
 /** The MachineSet a MachineDeployment creates for its current template. */
 import { API_VERSION, Annotations, Labels, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
-import type { Kube } from '../shared/kube.js';
-import { controllerRef } from '../shared/owner.js';
-import { templateHash, templateWithoutHash } from './hash.js';
+import { ownerReference } from '../../runtime/meta.js';
+import { templateHash, templateWithoutHash } from '../shared/template-hash.js';
 
 /** `<md>-<hash>`, shortened so the Machines' generated names stay within 63 characters. */
 export function machineSetName(md: MachineDeployment, hash: string): string {
@@ -13,7 +12,7 @@ export function replicaAnnotations(desired: number, maxSurge: number): Record<st
   return { [Annotations.desiredReplicas]: String(desired), [Annotations.maxReplicas]: String(desired + maxSurge) };
 }
 
-export function newMachineSetFor(md: Kube<MachineDeployment>, replicas: number, revision: number, maxSurge: number): Kube<MachineSet> {
+export function newMachineSetFor(md: MachineDeployment, replicas: number, revision: number, maxSurge: number): MachineSet {
   const hash = templateHash(md.spec.template);
   const template = templateWithoutHash(md.spec.template);
   // The template gets only the hash label, so it still equals the deployment's template minus that label;
@@ -27,7 +26,7 @@ export function newMachineSetFor(md: Kube<MachineDeployment>, replicas: number, 
       namespace: md.metadata.namespace,
       labels: { ...labels, [Labels.deploymentName]: md.metadata.name ?? '', [Labels.clusterName]: md.spec.clusterName },
       annotations: { [Annotations.revision]: String(revision), ...replicaAnnotations(md.spec.replicas ?? 1, maxSurge) },
-      ownerReferences: [controllerRef(md)],
+      ownerReferences: [ownerReference({ ...md, apiVersion: md.apiVersion ?? API_VERSION, kind: md.kind ?? 'MachineDeployment' }, true)],
     },
     spec: {
       clusterName: md.spec.clusterName,

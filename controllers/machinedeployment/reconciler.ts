@@ -7,17 +7,16 @@
  */
 import {
   Annotations, Labels,
-  type Cluster as ClusterT, type Machine as MachineT, type MachineDeployment as MachineDeploymentT, type MachineSet as MachineSetT,
+  type Cluster, type Machine, type MachineDeployment, type MachineSet,
 } from '../../api/v1alpha1/index.js';
-import { isAlreadyExists, ignoreNotFound, isNotFound } from '../../runtime/errors.js';
+import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
-import type { Manager } from '../../runtime/manager.js';
-import type { EventRecorder } from '../../runtime/recorder.js';
-import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
-import { CLUSTER_GVK, MACHINE_GVK, MACHINESET_GVK, MACHINEDEPLOYMENT_GVK } from '../shared/gvk.js';
-import type { Kube } from '../shared/kube.js';
-import { isControlledBy } from '../shared/owner.js';
-import { stableJson } from './hash.js';
+import { viewOf } from '../../runtime/expectations.js';
+import { isControlledBy } from '../../runtime/meta.js';
+import type { Phase, PhaseResult } from '../../runtime/reconcile.js';
+import { requestKey, type ReconcileContext } from '../../runtime/types.js';
+import { MACHINE_GVK, MACHINESET_GVK, MACHINEDEPLOYMENT_GVK } from '../shared/gvk.js';
+import { OwnerReconciler } from '../shared/skeleton.js';
 import { activeMachineSets, findNewMachineSet, maxRevision, oldMachineSets, replicasOf, revisionOf } from './machinesets.js';
 import { newMachineSetFor, replicaAnnotations } from './new-machineset.js';
 import { isScalingEvent, proportionalScale } from './proportional.js';
@@ -26,103 +25,106 @@ import { computeMDStatus } from './status.js';
 import { resolveStrategy, type ResolvedStrategy } from './strategy.js';
 import { checkVersionSkew, oldestControlPlaneVersion, type SkewVerdict } from './version-skew.js';
 
-type Cluster = Kube<ClusterT>;
-type Machine = Kube<MachineT>;
-type MachineSet = Kube<MachineSetT>;
-type MachineDeployment = Kube<MachineDeploymentT>;
-
 const CACHE_WAIT_MS = 500;
-const EXPECTATION_TTL_MS = 60_000;
 
-export interface MachineDeploymentReconcilerOptions {
-  now?: () => number;
+/** What the phases of one reconcile share: the MachineDeployment (written once, at the end) and what they found. */
+interface MachineDeploymentScope {
+  md: MachineDeployment;
+  key: string;
+  cluster: Cluster | undefined;
+  ctx: ReconcileContext;
+  /** The MachineSets it controls, from the cache. */
+  sets: MachineSet[];
+  newMS?: MachineSet;
+  old: MachineSet[];
+  strategy: ResolvedStrategy;
+  /** A spec error that stops the rollout (invalid strategy, selector). */
+  specError?: string;
+  skew?: SkewVerdict;
 }
 
-export class MachineDeploymentReconciler implements Reconciler {
-  /** MachineSet UID → the generation our last write produced. */
-  private readonly writtenGeneration = new Map<string, { generation: number; until: number }>();
-  /** MachineDeployment key → name of a MachineSet we created that the cache may not show yet. */
-  private readonly pendingCreate = new Map<string, { name: string; until: number }>();
-  private readonly now: () => number;
+export class MachineDeploymentReconciler extends OwnerReconciler<MachineDeployment, MachineDeploymentScope> {
+  protected readonly gvk = MACHINEDEPLOYMENT_GVK;
+  protected readonly phases: readonly Phase<MachineDeploymentScope>[] = [this.waitForCache, this.observe, this.rollout, this.status].map((p) => p.bind(this));
 
-  constructor(private readonly mgr: Manager, private readonly recorder: EventRecorder, opts: MachineDeploymentReconcilerOptions = {}) {
-    this.now = opts.now ?? Date.now;
+  protected scope(md: MachineDeployment, cluster: Cluster | undefined, key: string, ctx: ReconcileContext): MachineDeploymentScope {
+    return { md, key, cluster, ctx, sets: [], old: [], strategy: { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 } };
   }
 
-  async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const key = `${req.namespace}/${req.name}`;
-    const md = await ignoreNotFound(this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, req));
-    if (!md) {
-      this.pendingCreate.delete(key);
-      return {};
-    }
-    if (md.metadata.deletionTimestamp) return {};
-    const cluster = await this.getCluster(md);
-    if (cluster?.spec.paused) return {};
+  /** Never act on MachineSets whose cached copies predate our own writes to them. */
+  private async waitForCache(s: MachineDeploymentScope): Promise<PhaseResult | void> {
+    s.sets = await this.ownedSets(s.md);
+    if (!this.expectations.satisfied(s.key, viewOf(s.sets), this.now())) return { stop: true, requeueAfter: CACHE_WAIT_MS };
+  }
 
-    const sets = (await this.mgr.cache.list<MachineSet>(MACHINESET_GVK, { namespace: req.namespace })).filter((ms) => isControlledBy(ms, md));
-    if (!this.cacheCaughtUp(key, sets)) return { requeueAfter: CACHE_WAIT_MS };
-
-    let s: ResolvedStrategy;
-    let specError: string | undefined;
+  /** The strategy as numbers, the new and old MachineSets, and the version-skew verdict. */
+  private async observe(s: MachineDeploymentScope): Promise<void> {
+    const { md } = s;
     try {
-      s = resolveStrategy(md);
+      s.strategy = resolveStrategy(md);
       const probe = newMachineSetFor(md, 0, 1, 0);
       if (!matches(fromLabelSelector(md.spec.selector), probe.spec.template.metadata?.labels)) {
         throw new Error('spec.template.metadata.labels: do not match spec.selector');
       }
     } catch (err) {
-      specError = err instanceof Error ? err.message : String(err);
-      s = { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 };
+      s.specError = err instanceof Error ? err.message : String(err);
+      s.strategy = { type: 'RollingUpdate', maxSurge: 0, maxUnavailable: 0 };
     }
+    s.newMS = findNewMachineSet(md, s.sets);
+    s.old = oldMachineSets(s.sets, s.newMS);
+    s.skew = md.spec.template.spec.version ? await this.versionSkew(md, s.cluster, s.newMS, s.old) : undefined;
+  }
+
+  /** At most one step of the rollout (sync.ts decides it). */
+  private async rollout(s: MachineDeploymentScope): Promise<void> {
+    const { md, sets, newMS, old, strategy, skew } = s;
     const desired = md.spec.replicas ?? 1;
-    const newMS = findNewMachineSet(md, sets);
-    const old = oldMachineSets(sets, newMS);
-    const skew = md.spec.template.spec.version ? await this.versionSkew(md, cluster, newMS, old) : undefined;
     const blocked = skew !== undefined && !skew.ok;
+    if (s.specError) {
+      this.recorder.event(md, 'Warning', 'InvalidSpec', s.specError);
+      return;
+    }
+    // Keep every MachineSet's availability rules in line with the deployment's.
+    for (const ms of sets) if (await this.syncSettings(md, ms)) return;
 
-    const step = async (): Promise<void> => {
-      if (specError) {
-        this.recorder.event(md, 'Warning', 'InvalidSpec', specError);
-        return;
-      }
-      // Keep every MachineSet's availability rules in line with the deployment's.
-      for (const ms of sets) if (await this.syncSettings(md, ms)) return;
+    if (md.spec.paused || blocked) {
+      if (blocked) s.ctx.log.info({ reason: skew.reason }, skew.message);
+      if (isScalingEvent(desired, sets) || activeMachineSets(sets).length <= 1) await this.applySizes(md, sets, proportionalScale(desired, strategy.maxSurge, newMS, old, md.status?.replicas ?? 0), strategy, true);
+      return;
+    }
+    const next = decideRollout({ desired, newMS, old, strategy, statusReplicas: md.status?.replicas ?? 0 });
+    if (next.kind === 'create' || !newMS) {
+      if (next.kind === 'create') await this.createMachineSet(md, s.key, next.replicas, next.revision, strategy, s.ctx);
+      return;
+    }
+    if (await this.syncRevision(md, newMS, old)) return;
+    if (next.kind === 'resize') await this.applySizes(md, [newMS, ...old], next.sizes, strategy, next.annotateOthers);
+    if (next.cleanup) await this.cleanup(md, old);
+  }
 
-      if (md.spec.paused || blocked) {
-        if (blocked) ctx.log.info({ reason: skew.reason }, skew.message);
-        if (isScalingEvent(desired, sets) || activeMachineSets(sets).length <= 1) await this.applySizes(md, sets, proportionalScale(desired, s.maxSurge, newMS, old, md.status?.replicas ?? 0), s, true);
-        return;
-      }
-      const next = decideRollout({ desired, newMS, old, strategy: s, statusReplicas: md.status?.replicas ?? 0 });
-      if (next.kind === 'create' || !newMS) {
-        if (next.kind === 'create') await this.createMachineSet(md, key, next.replicas, next.revision, s, ctx);
-        return;
-      }
-      if (await this.syncRevision(md, newMS, old)) return;
-      if (next.kind === 'resize') await this.applySizes(md, [newMS, ...old], next.sizes, s, next.annotateOthers);
-      if (next.cleanup) await this.cleanup(md, old);
-    };
-    await step();
-
-    const fresh = (await this.mgr.cache.list<MachineSet>(MACHINESET_GVK, { namespace: req.namespace })).filter((ms) => isControlledBy(ms, md));
+  /** Status from the MachineSets as the cache shows them after the step; written with everything else at the end. */
+  private async status(s: MachineDeploymentScope): Promise<PhaseResult | void> {
+    const { md, skew } = s;
+    const fresh = await this.ownedSets(md);
     const freshNew = findNewMachineSet(md, fresh);
-    const res = computeMDStatus({ md, newMS: freshNew, old: oldMachineSets(fresh, freshNew), maxUnavailable: s.maxUnavailable, skew, specError, now: this.now() });
+    const res = computeMDStatus({ md, newMS: freshNew, old: oldMachineSets(fresh, freshNew), maxUnavailable: s.strategy.maxUnavailable, skew, specError: s.specError, now: this.now() });
     if (res.deadlineExceeded) this.recorder.event(md, 'Warning', 'ProgressDeadlineExceeded', res.deadlineExceeded);
-    if (blocked && md.status?.conditions?.find((c) => c.type === 'VersionSkewOk')?.status !== 'False') {
+    if (skew !== undefined && !skew.ok && md.status?.conditions?.find((c) => c.type === 'VersionSkewOk')?.status !== 'False') {
       this.recorder.event(md, 'Warning', skew.reason, skew.message);
     }
-    if (stableJson(md.status ?? {}) !== stableJson(res.status)) {
-      await this.mgr.client.patchStatus(md, { status: { ...Object.fromEntries(Object.keys(md.status ?? {}).map((k) => [k, null])), ...res.status } });
-    }
-    return res.deadlineInMs !== undefined ? { requeueAfter: res.deadlineInMs + 100 } : {};
+    md.status = res.status;
+    if (res.deadlineInMs !== undefined) return { requeueAfter: res.deadlineInMs + 100 };
+  }
+
+  private async ownedSets(md: MachineDeployment): Promise<MachineSet[]> {
+    return (await this.cache.list<MachineSet>(MACHINESET_GVK, { namespace: md.metadata.namespace })).filter((ms) => isControlledBy(ms, md));
   }
 
   /** Deletes old MachineSets with no Machines beyond revisionHistoryLimit, oldest first. */
   private async cleanup(md: MachineDeployment, old: MachineSet[]): Promise<void> {
     for (const ms of historyToDelete(old, md.spec.revisionHistoryLimit ?? 1)) {
       try {
-        await this.mgr.client.delete(ms, { preconditions: { uid: ms.metadata.uid }, propagationPolicy: 'Background' });
+        await this.client.delete(ms, { preconditions: { uid: ms.metadata.uid }, propagationPolicy: 'Background' });
         this.recorder.event(md, 'Normal', 'MachineSetDeleted', `Deleted old MachineSet ${ms.metadata.name ?? ''} (revision ${revisionOf(ms)})`);
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -134,12 +136,11 @@ export class MachineDeploymentReconciler implements Reconciler {
   private async syncRevision(md: MachineDeployment, newMS: MachineSet, old: MachineSet[]): Promise<boolean> {
     const want = Math.max(revisionOf(newMS), maxRevision(old) + 1);
     if (revisionOf(newMS) !== want) {
-      await this.patchSet(newMS, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
+      await this.patchSet(md, newMS, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
       return true;
     }
-    if (md.metadata.annotations?.[Annotations.revision] !== String(want)) {
-      await this.mgr.client.patch(md, { metadata: { annotations: { [Annotations.revision]: String(want) } } });
-    }
+    // Written with the status, in the reconcile's one deferred patch.
+    md.metadata.annotations = { ...(md.metadata.annotations ?? {}), [Annotations.revision]: String(want) };
     return false;
   }
 
@@ -147,15 +148,15 @@ export class MachineDeploymentReconciler implements Reconciler {
     const minReadySeconds = md.spec.minReadySeconds ?? 0;
     const deletePolicy = md.spec.strategy?.rollingUpdate?.deletePolicy ?? ms.spec.deletePolicy ?? 'Random';
     if ((ms.spec.minReadySeconds ?? 0) === minReadySeconds && (ms.spec.deletePolicy ?? 'Random') === deletePolicy) return false;
-    await this.patchSet(ms, { spec: { minReadySeconds, deletePolicy } });
+    await this.patchSet(md, ms, { spec: { minReadySeconds, deletePolicy } });
     return true;
   }
 
   private async createMachineSet(md: MachineDeployment, key: string, replicas: number, revision: number, s: ResolvedStrategy, ctx: ReconcileContext): Promise<MachineSet | undefined> {
     const ms = newMachineSetFor(md, replicas, revision, s.maxSurge);
     try {
-      const created = await this.mgr.client.create(ms);
-      this.pendingCreate.set(key, { name: created.metadata.name ?? '', until: this.now() + EXPECTATION_TTL_MS });
+      const created = await this.client.create(ms);
+      this.expectations.expectCreate(key, created.metadata.name ?? '', this.now());
       this.recorder.event(md, 'Normal', 'MachineSetCreated', `Created MachineSet ${created.metadata.name ?? ''} (revision ${revision}) with ${replicas} replicas`);
       ctx.log.info({ machineSet: created.metadata.name, revision, replicas }, 'created MachineSet');
       return created;
@@ -163,7 +164,7 @@ export class MachineDeploymentReconciler implements Reconciler {
       // A MachineSet of that name exists but is not ours or has another template: a hash collision or a
       // leftover. Say so and wait; the cache will tell us more on the next pass.
       if (isAlreadyExists(err)) {
-        this.pendingCreate.set(key, { name: ms.metadata.name ?? '', until: this.now() + EXPECTATION_TTL_MS });
+        this.expectations.expectCreate(key, ms.metadata.name ?? '', this.now());
         return undefined;
       }
       this.recorder.event(md, 'Warning', 'FailedCreate', `Failed to create MachineSet ${ms.metadata.name ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
@@ -174,44 +175,24 @@ export class MachineDeploymentReconciler implements Reconciler {
   private async applySizes(md: MachineDeployment, sets: readonly MachineSet[], sizes: Map<string, number>, s: ResolvedStrategy, annotateOthers: boolean): Promise<void> {
     for (const p of resizePatches(md.spec.replicas ?? 1, s.maxSurge, sets, sizes, annotateOthers)) {
       if (p.replicas !== undefined) await this.scale(md, p.ms, p.replicas, s);
-      else await this.patchSet(p.ms, { metadata: { annotations: p.annotations } });
+      else await this.patchSet(md, p.ms, { metadata: { annotations: p.annotations } });
     }
   }
 
   private async scale(md: MachineDeployment, ms: MachineSet, replicas: number, s: ResolvedStrategy): Promise<void> {
     const from = replicasOf(ms);
-    await this.patchSet(ms, { metadata: { annotations: replicaAnnotations(md.spec.replicas ?? 1, s.maxSurge) }, spec: { replicas } });
+    await this.patchSet(md, ms, { metadata: { annotations: replicaAnnotations(md.spec.replicas ?? 1, s.maxSurge) }, spec: { replicas } });
     if (from !== replicas) {
       this.recorder.event(md, 'Normal', from < replicas ? 'ScalingMachineSetUp' : 'ScalingMachineSetDown', `Scaled ${from < replicas ? 'up' : 'down'} MachineSet ${ms.metadata.name ?? ''} from ${from} to ${replicas}`);
     }
   }
 
   /** Patches a MachineSet and remembers the generation it produced, so a stale cache copy is recognised. */
-  private async patchSet(ms: MachineSet, patch: object): Promise<void> {
-    const out = await this.mgr.client.patch<MachineSet>(ms, patch);
-    this.writtenGeneration.set(ms.metadata.uid ?? '', { generation: out.metadata.generation ?? 0, until: this.now() + EXPECTATION_TTL_MS });
+  private async patchSet(md: MachineDeployment, ms: MachineSet, patch: object): Promise<void> {
+    const out = await this.client.patch<MachineSet>(ms, patch);
+    this.expectations.expectGeneration(requestKey({ namespace: md.metadata.namespace ?? '', name: md.metadata.name ?? '' }), ms.metadata.name ?? '', out.metadata.generation ?? 0, this.now());
     ms.metadata = out.metadata;
     ms.spec = out.spec;
-  }
-
-  private cacheCaughtUp(key: string, sets: readonly MachineSet[]): boolean {
-    const now = this.now();
-    const pending = this.pendingCreate.get(key);
-    if (pending) {
-      if (sets.some((ms) => ms.metadata.name === pending.name) || now > pending.until) this.pendingCreate.delete(key);
-      else return false;
-    }
-    for (const ms of sets) {
-      const w = this.writtenGeneration.get(ms.metadata.uid ?? '');
-      if (!w) continue;
-      if ((ms.metadata.generation ?? 0) >= w.generation || now > w.until) this.writtenGeneration.delete(ms.metadata.uid ?? '');
-      else return false;
-    }
-    return true;
-  }
-
-  private async getCluster(md: MachineDeployment): Promise<Cluster | undefined> {
-    return ignoreNotFound(this.mgr.cache.get<Cluster>(CLUSTER_GVK, { namespace: md.metadata.namespace, name: md.spec.clusterName }));
   }
 
   /**
@@ -223,7 +204,7 @@ export class MachineDeploymentReconciler implements Reconciler {
     const started = newMS !== undefined && (replicasOf(newMS) > 0 || activeMachineSets(old).length === 0);
     let cp = cluster?.status?.controlPlane?.version ?? cluster?.spec.controlPlane?.version;
     if (!cp) {
-      const machines = await this.mgr.cache.list<Machine>(MACHINE_GVK, { namespace: md.metadata.namespace });
+      const machines = await this.cache.list<Machine>(MACHINE_GVK, { namespace: md.metadata.namespace });
       cp = oldestControlPlaneVersion(machines.filter((m) => m.spec.clusterName === md.spec.clusterName && m.metadata.labels?.[Labels.controlPlane] !== undefined));
     }
     const verdict = checkVersionSkew({ target: md.spec.template.spec.version, controlPlane: cp });

@@ -1,6 +1,6 @@
 /** Rollback, as `kubectl rollout undo` does for Deployments: copy an earlier MachineSet's template back. */
 import type { MachineDeployment, MachineSet, MachineTemplate } from '../../api/v1alpha1/index.js';
-import { templateWithoutHash } from './hash.js';
+import { templateWithoutHash } from '../shared/template-hash.js';
 import { revisionOf } from './machinesets.js';
 
 /**

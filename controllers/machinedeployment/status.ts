@@ -1,7 +1,7 @@
 /** A MachineDeployment's status and conditions, from its MachineSets. */
 import type { Condition, MachineDeployment, MachineDeploymentStatus, MachineSet, ReplicaPhase } from '../../api/v1alpha1/index.js';
+import { conditionTime, findCondition, putCondition, withCondition, withoutCondition } from '../../runtime/conditions.js';
 import { selectorToString } from '../../runtime/labels.js';
-import { condition } from '../machineset/status.js';
 import { availableOf, replicasOf, sumReplicas } from './machinesets.js';
 import type { SkewVerdict } from './version-skew.js';
 
@@ -53,43 +53,43 @@ export function computeMDStatus({ md, newMS, old, maxUnavailable, skew, specErro
   const available = sum((ms) => ms.status?.availableReplicas);
   const updated = newMS?.status?.replicas ?? 0;
   const prev = md.status?.conditions ?? [];
-  const conditions: Condition[] = [];
+  let conditions: Condition[] = prev;
+  const set = (type: string, status: Condition['status'], reason: string, message: string): void => {
+    conditions = withCondition(conditions, { type, status, reason, message }, { now });
+  };
   const out: MDStatusResult = { status: {} };
 
   const minAvailable = desired - maxUnavailable;
-  conditions.push(available >= minAvailable
-    ? condition(prev, Conditions.available, 'True', now, 'MinimumReplicasAvailable', `${available} of ${desired} Machines available (minimum ${minAvailable})`)
-    : condition(prev, Conditions.available, 'False', now, 'MinimumReplicasUnavailable', `${available} of ${desired} Machines available; at least ${minAvailable} required`));
+  if (available >= minAvailable) set(Conditions.available, 'True', 'MinimumReplicasAvailable', `${available} of ${desired} Machines available (minimum ${minAvailable})`);
+  else set(Conditions.available, 'False', 'MinimumReplicasUnavailable', `${available} of ${desired} Machines available; at least ${minAvailable} required`);
 
-  const oldProgress = prev.find((c) => c.type === Conditions.progressing);
+  const oldProgress = findCondition(prev, Conditions.progressing);
   if (specError) {
-    conditions.push(condition(prev, Conditions.progressing, 'False', now, ProgressReasons.invalidStrategy, specError));
+    set(Conditions.progressing, 'False', ProgressReasons.invalidStrategy, specError);
   } else if (md.spec.paused) {
-    conditions.push(condition(prev, Conditions.progressing, 'Unknown', now, ProgressReasons.paused, 'the MachineDeployment is paused'));
+    set(Conditions.progressing, 'Unknown', ProgressReasons.paused, 'the MachineDeployment is paused');
   } else if (rolloutComplete(desired, newMS, old)) {
-    conditions.push(condition(prev, Conditions.progressing, 'True', now, ProgressReasons.newMachineSetAvailable, `MachineSet ${newMS!.metadata.name ?? ''} has successfully progressed`));
+    set(Conditions.progressing, 'True', ProgressReasons.newMachineSetAvailable, `MachineSet ${newMS!.metadata.name ?? ''} has successfully progressed`);
   } else {
     const message = `MachineSet ${newMS?.metadata.name ?? '(not created yet)'}: ${updated} of ${desired} Machines updated, ${available} available, ${replicas - updated} old`;
     const deadlineMs = (md.spec.progressDeadlineSeconds ?? 600) * 1000;
     const since = Date.parse(oldProgress?.lastTransitionTime ?? '') || now;
     if (oldProgress?.reason === ProgressReasons.deadlineExceeded && oldProgress.message?.endsWith(message)) {
-      conditions.push(oldProgress);
+      // Stays exceeded until something moves.
     } else if (!oldProgress || oldProgress.message !== message || oldProgress.reason !== ProgressReasons.machineSetUpdated) {
       // Progress (or a fresh start) resets the clock: lastTransitionTime marks the last progress seen.
-      conditions.push({ type: Conditions.progressing, status: 'True', reason: ProgressReasons.machineSetUpdated, message, lastTransitionTime: new Date(now).toISOString() });
+      conditions = putCondition(conditions, { type: Conditions.progressing, status: 'True', reason: ProgressReasons.machineSetUpdated, message, lastTransitionTime: conditionTime(now) });
       out.deadlineInMs = deadlineMs;
     } else if (now - since >= deadlineMs) {
       const msg = `progress deadline of ${deadlineMs / 1000}s exceeded; ${message}`;
-      conditions.push({ type: Conditions.progressing, status: 'False', reason: ProgressReasons.deadlineExceeded, message: msg, lastTransitionTime: new Date(now).toISOString() });
+      conditions = putCondition(conditions, { type: Conditions.progressing, status: 'False', reason: ProgressReasons.deadlineExceeded, message: msg, lastTransitionTime: conditionTime(now) });
       out.deadlineExceeded = msg;
     } else {
-      conditions.push(oldProgress);
       out.deadlineInMs = since + deadlineMs - now;
     }
   }
-  if (skew) {
-    conditions.push(condition(prev, Conditions.versionSkew, skew.ok ? 'True' : 'False', now, skew.reason, skew.message));
-  }
+  if (skew) set(Conditions.versionSkew, skew.ok ? 'True' : 'False', skew.reason, skew.message);
+  else conditions = withoutCondition(conditions, Conditions.versionSkew);
 
   let phase: ReplicaPhase;
   if (all.some((ms) => ms.status?.phase === 'Failed')) phase = 'Failed';

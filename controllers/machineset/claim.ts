@@ -2,7 +2,7 @@
 import { Labels, type Machine, type MachineSet } from '../../api/v1alpha1/index.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
 import { isDeleting } from '../shared/machine-state.js';
-import { controllerRefOf } from '../shared/owner.js';
+import { getControllerOf } from '../../runtime/meta.js';
 
 export interface Claim<M extends Machine = Machine> {
   /** Controlled by this MachineSet and still matching its selector. */
@@ -21,7 +21,7 @@ export function claimMachines<M extends Machine>(ms: MachineSet, machines: reado
   const selector = fromLabelSelector(ms.spec.selector);
   const out: Claim<M> = { owned: [], adopt: [], release: [] };
   for (const m of machines) {
-    const ref = controllerRefOf(m);
+    const ref = getControllerOf(m);
     const matching = matches(selector, m.metadata.labels);
     if (ref) {
       if (ref.uid !== ms.metadata.uid) continue;

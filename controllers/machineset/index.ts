@@ -4,26 +4,21 @@ import { NAMESPACE_INDEX } from '../../runtime/cache/store.js';
 import { fromLabelSelector, matches, type LabelSelector } from '../../runtime/labels.js';
 import type { Manager } from '../../runtime/manager.js';
 import type { KubeObject, Request } from '../../runtime/types.js';
+import { objectsOfCluster } from '../shared/cluster-index.js';
 import { CLUSTER_GVK, MACHINE_GVK, MACHINESET_GVK } from '../shared/gvk.js';
-import { MachineSetReconciler, type MachineSetReconcilerOptions } from './reconciler.js';
+import { pausedChanged } from '../shared/predicates.js';
+import { MachineSetReconciler } from './reconciler.js';
+import type { ReconcilerOptions } from '../../runtime/reconcile.js';
 
-export { MachineSetReconciler, type MachineSetReconcilerOptions } from './reconciler.js';
-
-const CLUSTER_NAME_INDEX = 'spec.clusterName';
+export { MachineSetReconciler } from './reconciler.js';
 
 /**
  * Registers the controller: MachineSets, the Machines they own, and Clusters (un-pausing one wakes its
  * MachineSets). Returns the reconciler, whose expectations tests may inspect.
  */
-export function registerMachineSetController(mgr: Manager, deps: MachineSetReconcilerOptions = {}): MachineSetReconciler {
-  const r = new MachineSetReconciler(mgr, mgr.getEventRecorderFor('machineset-controller'), deps);
+export function registerMachineSetController(mgr: Manager, deps: ReconcilerOptions = {}): MachineSetReconciler {
+  const r = new MachineSetReconciler({ client: mgr.client, cache: mgr.cache, recorder: mgr.getEventRecorderFor('machineset-controller') }, deps);
   const msInformer = mgr.cache.getInformer(MACHINESET_GVK);
-  if (!msInformer.store.hasIndex(CLUSTER_NAME_INDEX)) {
-    msInformer.addIndexer(CLUSTER_NAME_INDEX, (o) => [`${o.metadata.namespace ?? ''}/${String((o.spec as { clusterName?: string } | undefined)?.clusterName ?? '')}`]);
-  }
-  const setsOfCluster = (c: KubeObject): Request[] =>
-    msInformer.store.byIndex(CLUSTER_NAME_INDEX, `${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`)
-      .map((ms) => ({ namespace: ms.metadata.namespace ?? '', name: ms.metadata.name ?? '' }));
   // An orphan Machine wakes every MachineSet whose selector matches it, so one of them adopts it.
   const setsSelecting = (m: KubeObject): Request[] => {
     if (m.metadata.ownerReferences?.some((r) => r.controller === true)) return [];
@@ -36,7 +31,7 @@ export function registerMachineSetController(mgr: Manager, deps: MachineSetRecon
     .for(MACHINESET_GVK)
     .owns(MACHINE_GVK)
     .watches(MACHINE_GVK, setsSelecting)
-    .watches(CLUSTER_GVK, setsOfCluster, { update: (o, n) => (o.spec as { paused?: boolean })?.paused !== (n.spec as { paused?: boolean })?.paused })
+    .watches(CLUSTER_GVK, objectsOfCluster(mgr, MACHINESET_GVK), pausedChanged)
     .complete(r);
   return r;
 }

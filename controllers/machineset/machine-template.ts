@@ -1,9 +1,8 @@
 /** The Machine a MachineSet creates from its template. */
 import { API_VERSION, Labels, type Machine, type MachineSet } from '../../api/v1alpha1/index.js';
-import type { Kube } from '../shared/kube.js';
-import { controllerRef } from '../shared/owner.js';
+import { ownerReference } from '../../runtime/meta.js';
 
-export function machineFromTemplate(ms: MachineSet): Kube<Machine> {
+export function machineFromTemplate(ms: MachineSet): Machine {
   const name = ms.metadata.name ?? '';
   const tmpl = ms.spec.template;
   const deployment = ms.metadata.labels?.[Labels.deploymentName];
@@ -21,7 +20,7 @@ export function machineFromTemplate(ms: MachineSet): Kube<Machine> {
         [Labels.clusterName]: ms.spec.clusterName,
       },
       ...(tmpl.metadata?.annotations ? { annotations: { ...tmpl.metadata.annotations } } : {}),
-      ownerReferences: [controllerRef(ms)],
+      ownerReferences: [ownerReference({ ...ms, apiVersion: ms.apiVersion ?? API_VERSION, kind: ms.kind ?? 'MachineSet' }, true)],
     },
     spec: structuredClone({ ...tmpl.spec, clusterName: tmpl.spec.clusterName || ms.spec.clusterName }),
   };

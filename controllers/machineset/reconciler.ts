@@ -3,94 +3,83 @@
  * keeps Pods. Level-triggered: every pass recomputes from the cache what to create, adopt, release and delete,
  * and expectations make it wait for its own writes to reach the cache before it counts again.
  */
-import { Labels, type Cluster as ClusterT, type Machine as MachineT, type MachineDeployment as MachineDeploymentT, type MachineSet as MachineSetT, type MachineSetStatus } from '../../api/v1alpha1/index.js';
-import type { Kube } from '../shared/kube.js';
-import type { Manager } from '../../runtime/manager.js';
+import { Labels, type Cluster, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
 import { ignoreNotFound, isNotFound } from '../../runtime/errors.js';
 import { fromLabelSelector, matches } from '../../runtime/labels.js';
-import type { EventRecorder } from '../../runtime/recorder.js';
-import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
-import { CLUSTER_GVK, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gvk.js';
+import { viewOf } from '../../runtime/expectations.js';
+import { getControllerOf } from '../../runtime/meta.js';
+import type { Phase, PhaseResult } from '../../runtime/reconcile.js';
+import type { ReconcileContext } from '../../runtime/types.js';
+import { MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK } from '../shared/gvk.js';
 import { nextAvailableIn } from '../shared/machine-state.js';
-import { controllerRefOf } from '../shared/owner.js';
-import { stableJson } from '../machinedeployment/hash.js';
+import { OwnerReconciler } from '../shared/skeleton.js';
 import { claimMachines } from './claim.js';
-import { NameExpectations } from './expectations.js';
 import { machineFromTemplate } from './machine-template.js';
 import { MAX_CREATES_PER_PASS, decideReplicas, frozenByOnDelete } from './replicas.js';
 import { computeStatus } from './status.js';
 
 const EXPECTATIONS_RECHECK_MS = 2_000;
 
-type Cluster = Kube<ClusterT>;
-type Machine = Kube<MachineT>;
-type MachineSet = Kube<MachineSetT>;
-type MachineDeployment = Kube<MachineDeploymentT>;
-
-export interface MachineSetReconcilerOptions {
-  /** The clock, for availability (minReadySeconds). */
-  now?: () => number;
+/** What the phases of one reconcile share: the MachineSet (its status written once, at the end) and what they found. */
+interface MachineSetScope {
+  ms: MachineSet;
+  key: string;
+  ctx: ReconcileContext;
+  /** The Machines of the namespace, from the cache. */
+  machines?: Machine[];
+  /** The Machines this MachineSet controls, after adoption. */
+  owned: Machine[];
+  /** Deleted in this reconcile (the cache does not show it yet). */
+  deleted: Set<string>;
+  manageError?: string;
 }
 
-export class MachineSetReconciler implements Reconciler {
-  readonly expectations = new NameExpectations();
-  private readonly now: () => number;
+export class MachineSetReconciler extends OwnerReconciler<MachineSet, MachineSetScope> {
+  protected readonly gvk = MACHINESET_GVK;
+  protected readonly phases: readonly Phase<MachineSetScope>[] = [this.waitForCache, this.claim, this.replicas, this.status].map((p) => p.bind(this));
 
-  constructor(
-    private readonly mgr: Manager,
-    private readonly recorder: EventRecorder,
-    opts: MachineSetReconcilerOptions = {},
-  ) {
-    this.now = opts.now ?? Date.now;
+  protected scope(ms: MachineSet, _cluster: Cluster | undefined, key: string, ctx: ReconcileContext): MachineSetScope {
+    return { ms, key, ctx, owned: [], deleted: new Set() };
   }
 
-  async reconcile(req: Request, ctx: ReconcileContext): Promise<Result> {
-    const key = `${req.namespace}/${req.name}`;
-    const ms = await ignoreNotFound(this.mgr.cache.get<MachineSet>(MACHINESET_GVK, req));
-    if (!ms) {
-      // Its Machines go with it through the garbage collector (they carry an owner reference).
-      this.expectations.forget(key);
-      return {};
-    }
-    if (ms.metadata.deletionTimestamp) return {};
-    if (await this.clusterPaused(ms)) {
-      ctx.log.debug('cluster is paused; not reconciling');
-      return {};
-    }
+  /** Our last creates/deletes must be in the cache before Machines are counted again: counting now could double them. */
+  private async waitForCache(s: MachineSetScope): Promise<PhaseResult | void> {
+    s.machines = await this.cache.list<Machine>(MACHINE_GVK, { namespace: s.ms.metadata.namespace });
+    if (!this.expectations.satisfied(s.key, viewOf(s.machines), this.now())) return { stop: true, requeueAfter: EXPECTATIONS_RECHECK_MS };
+  }
 
-    const all = await this.mgr.cache.list<Machine>(MACHINE_GVK, { namespace: req.namespace });
-    const byName = new Map(all.map((m) => [m.metadata.name ?? '', m]));
-    if (!this.expectations.satisfied(key, { get: (n) => byName.get(n) }, this.now())) {
-      // Our last creates/deletes are not in the cache yet; counting now could double them.
-      return { requeueAfter: EXPECTATIONS_RECHECK_MS };
-    }
+  /** Adopts matching orphans, releases Machines that no longer match. */
+  private async claim(s: MachineSetScope): Promise<void> {
+    const claim = claimMachines(s.ms, s.machines ?? []);
+    for (const m of claim.adopt) await this.setOwner(s.ms, m, true, s.ctx);
+    for (const m of claim.release) await this.setOwner(s.ms, m, false, s.ctx);
+    s.owned = [...claim.owned, ...claim.adopt];
+  }
 
-    const claim = claimMachines(ms, all);
-    for (const m of claim.adopt) await this.setOwner(ms, m, true, ctx);
-    for (const m of claim.release) await this.setOwner(ms, m, false, ctx);
-    const owned = [...claim.owned, ...claim.adopt];
-
-    let manageError: string | undefined;
-    const deleted = new Set<string>();
-    const templateError = this.templateError(ms);
+  /** Creates or deletes Machines towards spec.replicas; an error is reported in status (ReplicaFailure), then returned. */
+  private async replicas(s: MachineSetScope): Promise<void> {
+    const templateError = this.templateError(s.ms);
     if (templateError) {
-      manageError = templateError;
-      this.recorder.event(ms, 'Warning', 'InvalidTemplate', templateError);
-    } else {
-      try {
-        await this.manageReplicas(ms, owned, deleted, ctx);
-      } catch (err) {
-        manageError = err instanceof Error ? err.message : String(err);
-      }
+      s.manageError = templateError;
+      this.recorder.event(s.ms, 'Warning', 'InvalidTemplate', templateError);
+      return;
     }
+    try {
+      await this.manageReplicas(s.ms, s.owned, s.deleted, s.ctx);
+    } catch (err) {
+      s.manageError = err instanceof Error ? err.message : String(err);
+    }
+  }
 
+  private status(s: MachineSetScope): PhaseResult | void {
+    const { ms, owned, deleted } = s;
     const now = this.now();
     const counted = owned.map((m) => (deleted.has(m.metadata.name ?? '') ? { ...m, metadata: { ...m.metadata, deletionTimestamp: new Date(now).toISOString() } } : m));
-    const status = computeStatus({ ms, machines: counted, now, manageError });
-    await this.writeStatus(ms, status);
-    if (manageError) throw new Error(`MachineSet ${key}: ${manageError}`);
+    ms.status = computeStatus({ ms, machines: counted, now, manageError: s.manageError });
+    // Thrown after the status is set: the deferred write still records ReplicaFailure.
+    if (s.manageError) throw new Error(`MachineSet ${s.key}: ${s.manageError}`);
     const wait = nextAvailableIn(owned, ms.spec.minReadySeconds ?? 0, now);
-    return wait === undefined ? {} : { requeueAfter: wait + 50 };
+    if (wait !== undefined) return { requeueAfter: wait + 50 };
   }
 
   private async manageReplicas(ms: MachineSet, owned: readonly Machine[], deleted: Set<string>, ctx: ReconcileContext): Promise<void> {
@@ -102,7 +91,7 @@ export class MachineSetReconciler implements Reconciler {
       let done = 0;
       for (let batch = 1; done < n; batch *= 2) {
         const size = Math.min(batch, n - done);
-        const created = await Promise.all(Array.from({ length: size }, () => this.mgr.client.create(machineFromTemplate(ms))));
+        const created = await Promise.all(Array.from({ length: size }, () => this.client.create(machineFromTemplate(ms))));
         for (const m of created) {
           this.expectations.expectCreate(key, m.metadata.name ?? '', this.now());
           this.recorder.event(ms, 'Normal', 'SuccessfulCreate', `Created Machine ${m.metadata.name ?? ''}`);
@@ -114,7 +103,7 @@ export class MachineSetReconciler implements Reconciler {
       const victims = action.machines;
       await Promise.all(victims.map(async (m) => {
         try {
-          await this.mgr.client.delete(m, { preconditions: { uid: m.metadata.uid } });
+          await this.client.delete(m, { preconditions: { uid: m.metadata.uid } });
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }
@@ -141,14 +130,9 @@ export class MachineSetReconciler implements Reconciler {
 
   /** Reads the owning MachineDeployment from the cache for the OnDelete rule (replicas.ts). */
   private async frozenByOnDelete(ms: MachineSet): Promise<boolean> {
-    const ref = controllerRefOf(ms);
+    const ref = getControllerOf(ms);
     if (!ref || ref.kind !== 'MachineDeployment') return false;
-    return frozenByOnDelete(ms, await ignoreNotFound(this.mgr.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ms.metadata.namespace, name: ref.name })));
-  }
-
-  private async clusterPaused(ms: MachineSet): Promise<boolean> {
-    const cluster = await ignoreNotFound(this.mgr.cache.get<Cluster>(CLUSTER_GVK, { namespace: ms.metadata.namespace, name: ms.spec.clusterName }));
-    return cluster?.spec.paused === true;
+    return frozenByOnDelete(ms, await ignoreNotFound(this.cache.get<MachineDeployment>(MACHINEDEPLOYMENT_GVK, { namespace: ms.metadata.namespace, name: ref.name })));
   }
 
   /** Adopts (or releases) one Machine; resourceVersion makes it fail rather than overwrite a concurrent owner. */
@@ -156,19 +140,9 @@ export class MachineSetReconciler implements Reconciler {
     const refs = (m.metadata.ownerReferences ?? []).filter((r) => r.uid !== ms.metadata.uid);
     if (adopt) refs.push({ apiVersion: ms.apiVersion ?? MACHINESET_GVK.apiVersion, kind: 'MachineSet', name: ms.metadata.name ?? '', uid: ms.metadata.uid ?? '', controller: true, blockOwnerDeletion: true });
     const labels = adopt ? { [Labels.setName]: ms.metadata.name ?? '' } : { [Labels.setName]: null };
-    await this.mgr.client.patch(m, { metadata: { resourceVersion: m.metadata.resourceVersion, ownerReferences: refs, labels } });
+    await this.client.patch(m, { metadata: { resourceVersion: m.metadata.resourceVersion, ownerReferences: refs, labels } });
     m.metadata.ownerReferences = refs;
     ctx.log.info({ machine: m.metadata.name }, adopt ? 'adopted Machine' : 'released Machine');
     this.recorder.event(ms, 'Normal', adopt ? 'Adopted' : 'Released', `${adopt ? 'Adopted' : 'Released'} Machine ${m.metadata.name ?? ''}`);
   }
-
-  private async writeStatus(ms: MachineSet, status: MachineSetStatus): Promise<void> {
-    if (stableJson(ms.status ?? {}) === stableJson(status)) return;
-    await this.mgr.client.patchStatus(ms, { status: { ...nulls(ms.status), ...status } });
-  }
-}
-
-/** Fields to clear in a merge patch: every old status field the new status no longer has. */
-function nulls(old: object | undefined): Record<string, null> {
-  return Object.fromEntries(Object.keys(old ?? {}).map((k) => [k, null]));
 }

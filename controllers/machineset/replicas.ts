@@ -5,8 +5,8 @@
  */
 import { Labels, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
 import { isDeleting } from '../shared/machine-state.js';
-import { controllerRefOf } from '../shared/owner.js';
-import { templateHash } from '../machinedeployment/hash.js';
+import { getControllerOf } from '../../runtime/meta.js';
+import { templateHash } from '../shared/template-hash.js';
 import { selectMachinesToDelete } from './delete-policy.js';
 
 /** Creates per pass at most, like the ReplicaSet controller's burst: a bad template fails fast, not 500 times. */
@@ -34,7 +34,7 @@ export function decideReplicas<M extends Machine>(ms: MachineSet, owned: readonl
  * how the rollout moves, and the MachineDeployment gives the slot to the new MachineSet.
  */
 export function frozenByOnDelete(ms: MachineSet, md: MachineDeployment | undefined): boolean {
-  const ref = controllerRefOf(ms);
+  const ref = getControllerOf(ms);
   if (!ref || ref.kind !== 'MachineDeployment') return false;
   if (!md || md.metadata.uid !== ref.uid || md.spec.strategy?.type !== 'OnDelete') return false;
   return ms.metadata.labels?.[Labels.templateHash] !== templateHash(md.spec.template);

@@ -1,5 +1,6 @@
 /** A MachineSet's status, computed from the Machines it owns. */
-import type { Condition, Machine, MachineSet, MachineSetStatus, ReplicaPhase } from '../../api/v1alpha1/index.js';
+import type { Machine, MachineSet, MachineSetStatus, ReplicaPhase } from '../../api/v1alpha1/index.js';
+import { withCondition, withoutCondition } from '../../runtime/conditions.js';
 import { selectorToString } from '../../runtime/labels.js';
 import { isDeleting, isMachineAvailable, isMachineFailed, isMachineReady } from '../shared/machine-state.js';
 
@@ -28,14 +29,13 @@ export function computeStatus({ ms, machines, now, manageError }: StatusInput): 
   else if (active.length > desired) phase = 'ScalingDown';
   else phase = ready === desired ? 'Running' : 'ScalingUp';
 
-  const prev = ms.status?.conditions ?? [];
-  const conditions: Condition[] = [];
-  conditions.push(
-    condition(prev, 'Ready', ready >= desired && active.length === desired ? 'True' : 'False', now,
-      ready >= desired && active.length === desired ? 'MachinesReady' : 'WaitingForMachines',
-      `${ready} of ${desired} Machines ready`),
-  );
-  if (manageError) conditions.push(condition(prev, 'ReplicaFailure', 'True', now, 'ManageMachinesFailed', manageError));
+  const allReady = ready >= desired && active.length === desired;
+  let conditions = withCondition(ms.status?.conditions, {
+    type: 'Ready', status: allReady ? 'True' : 'False', reason: allReady ? 'MachinesReady' : 'WaitingForMachines', message: `${ready} of ${desired} Machines ready`,
+  }, { now });
+  conditions = manageError
+    ? withCondition(conditions, { type: 'ReplicaFailure', status: 'True', reason: 'ManageMachinesFailed', message: manageError }, { now })
+    : withoutCondition(conditions, 'ReplicaFailure');
 
   const status: MachineSetStatus = {
     replicas: active.length,
@@ -54,11 +54,4 @@ export function computeStatus({ ms, machines, now, manageError }: StatusInput): 
     status.failureMessage = `Machine ${failed[0]!.metadata.name ?? ''} failed: ${failed[0]!.status?.failureMessage ?? failed[0]!.status?.failureReason ?? 'phase Failed'}`;
   }
   return status;
-}
-
-/** A condition that keeps its lastTransitionTime unless its status flips. */
-export function condition(prev: readonly Condition[], type: string, status: Condition['status'], now: number, reason: string, message: string): Condition {
-  const old = prev.find((c) => c.type === type);
-  const lastTransitionTime = old && old.status === status && old.lastTransitionTime ? old.lastTransitionTime : new Date(now).toISOString();
-  return { type, status, reason, message, lastTransitionTime };
 }

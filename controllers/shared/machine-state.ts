@@ -6,13 +6,8 @@
  * the Ready condition's lastTransitionTime (falling back to status.lastUpdated, then creationTimestamp).
  * A Machine being deleted is neither. The Machine controller only has to keep Ready and phase honest.
  */
-import type { Condition, Machine } from '../../api/v1alpha1/index.js';
-
-export const READY_CONDITION = 'Ready';
-
-export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find((c) => c.type === type);
-}
+import type { Machine } from '../../api/v1alpha1/index.js';
+import { findCondition, READY as READY_CONDITION } from '../../runtime/conditions.js';
 
 export function isDeleting(m: { metadata: { deletionTimestamp?: string } }): boolean {
   return Boolean(m.metadata.deletionTimestamp);

@@ -1,19 +1,12 @@
-/** Owner references, as metav1's helpers read and write them. */
-import type { KubeObject, OwnerReference } from '../../api/v1alpha1/index.js';
+/**
+ * The owner reference every object a Cluster creates carries. The generic helpers (getControllerOf,
+ * ownerReference, isControlledBy, withOwnerReference) are the runtime's (runtime/meta.ts).
+ */
+import type { OwnerReference } from '../../runtime/types.js';
+import { ownerReference } from '../../runtime/meta.js';
+import { CLUSTER_GVK } from './gvk.js';
 
-export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
-}
-
-/** The controller reference an owner puts on what it creates or adopts. */
-export function controllerRef(owner: KubeObject & { apiVersion?: string; kind?: string }): OwnerReference {
-  if (!owner.apiVersion || !owner.kind || !owner.metadata.name || !owner.metadata.uid) {
-    throw new Error('owner reference: owner needs apiVersion, kind, metadata.name and metadata.uid');
-  }
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
-}
-
-export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
-  const ref = controllerRefOf(obj);
-  return ref !== undefined && ref.uid === owner.metadata.uid;
+/** The Cluster as the controller of what it owns; apiVersion and kind default to the Cluster kind's. */
+export function clusterOwnerRef(cluster: { apiVersion?: string; kind?: string; metadata: { name?: string; uid?: string } }): OwnerReference {
+  return ownerReference({ apiVersion: cluster.apiVersion ?? CLUSTER_GVK.apiVersion, kind: cluster.kind ?? CLUSTER_GVK.kind, metadata: cluster.metadata }, true);
 }

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Client } from '../client.js';
 import type { GroupVersionKind, KubeObject } from '../types.js';
 import { objectKey, Store, type IndexFunc } from './store.js';
+import { Sleeper } from '../sleeper.js';
 
 export interface EventHandler {
   onAdd?(obj: KubeObject): void;
@@ -42,7 +43,7 @@ export class Informer {
   private running = false;
   private stopped = false;
   private abort?: AbortController;
-  private wake?: () => void;
+  private readonly sleeper = new Sleeper();
   private loop?: Promise<void>;
 
   constructor(
@@ -91,7 +92,7 @@ export class Informer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort?.abort();
-    this.wake?.();
+    this.sleeper.wake();
     await this.loop;
     this.running = false;
   }
@@ -112,20 +113,10 @@ export class Informer {
           continue;
         }
         log.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: backoff }, 'list/watch failed');
-        await this.sleep(backoff);
+        await this.sleeper.sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 
   private async listAndReplace(): Promise<void> {

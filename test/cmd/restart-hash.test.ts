@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ControlPlane, MachineTemplate } from '../../api/v1alpha1/index.js';
 import { createHash } from 'node:crypto';
-import { stableJSON, templateHash as cpHash } from '../../controllers/cluster/control-plane.js';
-import { templateHash as mdHash } from '../../controllers/machinedeployment/hash.js';
+import { templateHash as cpHash } from '../../controllers/cluster/control-plane.js';
+import { stableJson as stableJSON } from '../../controllers/shared/stable-json.js';
+import { templateHash as mdHash } from '../../controllers/shared/template-hash.js';
 
 test('control plane: restartedAt changes the hash; no annotation keeps the old hash', () => {
   const cp: ControlPlane = { replicas: 3, version: 'v1.37.2', machineTemplate: { infrastructure: { config: { flavor: 'small' } } } };

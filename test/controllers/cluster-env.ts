@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startApiServer, type RunningApiServer } from '../../apiserver/index.js';
 import { registerClusterController } from '../../controllers/cluster/index.js';
 import { registerMachineController, type CloudInitRenderer } from '../../controllers/machine/index.js';
+import { newWorkloadClusters } from '../../controllers/shared/workload-clusters.js';
 import { silentLogger } from '../../lib/logging.js';
 import { repoRoot } from '../../lib/paths.js';
 import { ProviderRegistry } from '../../providers/registry.js';
@@ -39,8 +40,9 @@ export async function startControllerEnv(opts: { machines?: CloudInitRenderer; p
   providers.register('inmemory', (ctx) => createInMemoryProvider(ctx));
   providers.register('example', createExampleProvider);
   const mgr = new Manager({ kubeConfig: kc, logger, concurrency: 2, metricsBindAddress: '0', healthProbeBindAddress: '0', gracefulShutdownTimeoutMs: 5000 });
-  registerClusterController(mgr, { providers, logger, pollIntervalMs: opts.pollIntervalMs ?? 500 });
-  if (opts.machines) registerMachineController(mgr, { providers, logger, renderCloudInit: opts.machines, pollIntervalMs: opts.pollIntervalMs ?? 500 });
+  const workloads = newWorkloadClusters(mgr, logger);
+  registerClusterController(mgr, { providers, workloads, logger, pollIntervalMs: opts.pollIntervalMs ?? 500 });
+  if (opts.machines) registerMachineController(mgr, { providers, workloads, logger, renderCloudInit: opts.machines, pollIntervalMs: opts.pollIntervalMs ?? 500 });
   const abort = new AbortController();
   const running = mgr.start(abort.signal);
   return {

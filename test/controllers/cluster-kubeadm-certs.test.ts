@@ -9,8 +9,8 @@ import { startApiServer, type RunningApiServer } from '../../apiserver/index.js'
 import { Client } from '../../runtime/client.js';
 import { decryptCerts, newCertificateKey } from '../../bootstrap/index.js';
 import { newSelfSignedCA } from '../../lib/pki.js';
-import { ensureKubeadmCerts, uploadCerts, type CertificateKeyStore } from '../../controllers/cluster/kubeadm-certs.js';
-import type { ClusterPKI } from '../../controllers/cluster/pki.js';
+import { ensureKubeadmCerts, uploadCerts, type CertificateKeyStore } from '../../controllers/shared/kubeadm-certs.js';
+import type { ClusterPKI } from '../../controllers/shared/pki.js';
 import type { KubeObject } from '../../lib/kube.js';
 
 let server: RunningApiServer;

@@ -3,7 +3,9 @@ import { X509Certificate } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { computeClusterStatus, type ClusterObservation } from '../../controllers/cluster/status.js';
 import { adminKubeconfig, adminKubeconfigCurrent } from '../../controllers/cluster/kubeconfig.js';
-import { generatePkiMember, pkiSecret, readPkiSecret, adoptedOwnerRefs, clusterOwnerRef, isControlledBy } from '../../controllers/cluster/pki.js';
+import { generatePkiMember, pkiSecret, readPkiSecret } from '../../controllers/shared/pki.js';
+import { clusterOwnerRef } from '../../controllers/shared/owner.js';
+import { isControlledBy, withOwnerReference as adoptedOwnerRefs } from '../../runtime/meta.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 import { keyMatchesCert, verifyIssuedBy } from '../../lib/pki.js';
 

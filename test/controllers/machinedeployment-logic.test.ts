@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Annotations, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
-import { templateHash } from '../../controllers/machinedeployment/hash.js';
+import { templateHash } from '../../controllers/shared/template-hash.js';
 import { proportionalScale } from '../../controllers/machinedeployment/proportional.js';
 import { newMachineSetReplicas, oldMachineSetsScaleDown } from '../../controllers/machinedeployment/rolling.js';
 import { resolveStrategy } from '../../controllers/machinedeployment/strategy.js';

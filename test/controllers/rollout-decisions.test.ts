@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Annotations, Labels, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
-import { templateHash } from '../../controllers/machinedeployment/hash.js';
+import { templateHash } from '../../controllers/shared/template-hash.js';
 import { rolloutOnDelete } from '../../controllers/machinedeployment/ondelete.js';
 import { newMachineSetReplicas, rolloutRolling } from '../../controllers/machinedeployment/rolling.js';
 import { decideRollout, historyToDelete, resizePatches } from '../../controllers/machinedeployment/sync.js';

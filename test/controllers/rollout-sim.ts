@@ -12,7 +12,8 @@
  * all on the new template.
  */
 import { API_VERSION, Annotations, Labels, type Machine, type MachineDeployment, type MachineSet } from '../../api/v1alpha1/index.js';
-import { stableJson, templateHash } from '../../controllers/machinedeployment/hash.js';
+import { stableJson } from '../../controllers/shared/stable-json.js';
+import { templateHash } from '../../controllers/shared/template-hash.js';
 import { findNewMachineSet, maxRevision, oldMachineSets, replicasOf, revisionOf } from '../../controllers/machinedeployment/machinesets.js';
 import { newMachineSetFor } from '../../controllers/machinedeployment/new-machineset.js';
 import { computeMDStatus } from '../../controllers/machinedeployment/status.js';
@@ -21,9 +22,8 @@ import { decideRollout, historyToDelete, resizePatches } from '../../controllers
 import { machineFromTemplate } from '../../controllers/machineset/machine-template.js';
 import { MAX_CREATES_PER_PASS, decideReplicas, frozenByOnDelete } from '../../controllers/machineset/replicas.js';
 import { computeStatus } from '../../controllers/machineset/status.js';
-import type { Kube } from '../../controllers/shared/kube.js';
 import { isDeleting, isMachineAvailable } from '../../controllers/shared/machine-state.js';
-import { controllerRefOf } from '../../controllers/shared/owner.js';
+import { getControllerOf } from '../../runtime/meta.js';
 
 export interface Scenario {
   /** Names the golden file: test/controllers/testdata/rollout-<name>.log.golden (not .log: .gitignore drops those). */
@@ -59,12 +59,12 @@ export function prng(seed: number): () => number {
   };
 }
 
-type SimMachine = Kube<Machine> & { readyAtStep: number };
+type SimMachine = Machine & { readyAtStep: number };
 
 interface World {
   step: number;
-  md: Kube<MachineDeployment>;
-  sets: Kube<MachineSet>[];
+  md: MachineDeployment;
+  sets: MachineSet[];
   machines: SimMachine[];
   uids: number;
   /** Short names for the log: ms1, ms2 ... and m1, m2 ... in creation order. */
@@ -120,7 +120,7 @@ export function simulate(sc: Scenario, seed: number): SimResult {
 }
 
 function initialWorld(sc: Scenario, rand: () => number): World {
-  const md: Kube<MachineDeployment> = {
+  const md: MachineDeployment = {
     apiVersion: API_VERSION,
     kind: 'MachineDeployment',
     metadata: { name: 'md', namespace: 'default', uid: 'uid-md', generation: 1, creationTimestamp: new Date(START).toISOString(), annotations: { [Annotations.revision]: '1' } },
@@ -146,12 +146,12 @@ function initialWorld(sc: Scenario, rand: () => number): World {
 const now = (w: World): number => START + (w.step + 1) * 1000;
 const name = (o: { metadata: { name?: string } }): string => o.metadata.name ?? '';
 const aliasOf = (w: World, o: { metadata: { name?: string } }): string => w.alias.get(name(o)) ?? name(o);
-const ownedBy = (w: World, ms: MachineSet): SimMachine[] => w.machines.filter((m) => controllerRefOf(m)?.uid === ms.metadata.uid);
+const ownedBy = (w: World, ms: MachineSet): SimMachine[] => w.machines.filter((m) => getControllerOf(m)?.uid === ms.metadata.uid);
 const readyStatus = (t: number): Machine['status'] => ({ phase: 'Running', conditions: [{ type: 'Ready', status: 'True', reason: 'NodeReady', lastTransitionTime: new Date(t).toISOString() }] });
 const available = (w: World, m: Machine): boolean => isMachineAvailable(m, w.md.spec.minReadySeconds ?? 0, now(w));
 const onNewTemplate = (w: World, m: Machine): boolean => m.metadata.labels?.[Labels.templateHash] === templateHash(w.md.spec.template);
 
-function createSet(w: World, ms: Kube<MachineSet>): Kube<MachineSet> {
+function createSet(w: World, ms: MachineSet): MachineSet {
   ms.metadata.uid = `uid-${++w.uids}`;
   ms.metadata.generation = 1;
   ms.metadata.creationTimestamp = new Date(now(w)).toISOString();
@@ -219,7 +219,7 @@ function mdPass(w: World): [string, string] | undefined {
 }
 
 /** One pass of one MachineSet's controller, as machineset/reconciler.ts's manageReplicas and status. */
-function msPass(w: World, ms: Kube<MachineSet>, rand: () => number): [string, string] | undefined {
+function msPass(w: World, ms: MachineSet, rand: () => number): [string, string] | undefined {
   const owned = ownedBy(w, ms);
   const action = decideReplicas(ms, owned, frozenByOnDelete(ms, w.md), MAX_CREATES_PER_PASS);
   let did: string | undefined;

@@ -10,11 +10,10 @@ import type { Logger } from 'pino';
 import { Informer } from '../../runtime/cache/informer.js';
 import { Client } from '../../runtime/client.js';
 import { ignoreNotFound } from '../../runtime/errors.js';
+import type { Manager } from '../../runtime/manager.js';
 import type { KubeObject } from '../../runtime/types.js';
+import { NODE_GVK, SECRET_GVK } from './gvk.js';
 import { secretNames } from './names.js';
-
-export const SECRET_GVK = { apiVersion: 'v1', kind: 'Secret' } as const;
-export const NODE_GVK = { apiVersion: 'v1', kind: 'Node' } as const;
 
 export interface NodeLike extends KubeObject {
   spec?: { providerID?: string; unschedulable?: boolean };
@@ -127,4 +126,17 @@ export class WorkloadClusters {
 export function nodeReady(n: NodeLike): { ready: boolean; reason?: string; message?: string } {
   const c = n.status?.conditions?.find((x) => x.type === 'Ready');
   return { ready: c?.status === 'True', reason: c?.reason, message: c?.message };
+}
+
+/**
+ * The one WorkloadClusters of a manager, shared by the Cluster and Machine controllers: built once where the
+ * controllers are registered, and closed when the manager stops.
+ */
+export function newWorkloadClusters(mgr: Manager, log: Logger): WorkloadClusters {
+  const w = new WorkloadClusters(mgr.client, log.child({ component: 'workload-clusters' }));
+  mgr.add({
+    needLeaderElection: true,
+    start: (signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => void w.close().then(resolve, resolve), { once: true })),
+  });
+  return w;
 }

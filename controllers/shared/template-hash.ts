@@ -1,15 +1,9 @@
-/** The template hash that names a MachineDeployment's MachineSet for one template revision. */
+/**
+ * The template hash that names a MachineDeployment's MachineSet for one template revision (the MachineSet controller
+ * reads it too: an outdated MachineSet of an OnDelete rollout is frozen).
+ */
 import { Labels, type MachineTemplate } from '../../api/v1alpha1/index.js';
-
-/** JSON with object keys sorted, so equal templates always serialise alike. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
+import { stableJson } from './stable-json.js';
 
 /** The template without the hash label: what two revisions are compared on. */
 export function templateWithoutHash(t: MachineTemplate): MachineTemplate {

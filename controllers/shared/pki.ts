@@ -5,22 +5,25 @@
  * bring their own CA by creating the Secret first.
  */
 import { newPrivateKeyAsync, newSelfSignedCA, publicKeyPem, type CertAndKey } from '../../lib/pki.js';
-import { CLUSTER_SECRET_TYPE, secretNames, type PkiSecret } from './names.js';
-import type { OwnerReference } from '../../lib/kube.js';
+import type { Client } from '../../runtime/client.js';
+import { ignoreNotFound } from '../../runtime/errors.js';
+import type { KubeObject, OwnerReference } from '../../runtime/types.js';
+import { SECRET_GVK } from './gvk.js';
+import { CLUSTER_SECRET_TYPE, PKI_SECRETS, secretNames, type PkiSecret } from './names.js';
 
 export interface SecretLike {
   apiVersion?: string;
   kind?: string;
-  metadata: { name?: string; namespace?: string; uid?: string; ownerReferences?: OwnerRef[]; labels?: Record<string, string>; [k: string]: unknown };
+  metadata: { name?: string; namespace?: string; uid?: string; ownerReferences?: OwnerReference[]; labels?: Record<string, string>; [k: string]: unknown };
   type?: string;
   data?: Record<string, string>;
   [k: string]: unknown;
 }
 
-export type OwnerRef = OwnerReference;
-
 /** The PEM pairs the PKI Secrets hold: bootstrap's one ClusterPKI (for `sa`, certPem is the public key, as sa.pub). */
-export type { ClusterPKI } from '../../bootstrap/pki-files.js';
+import type { ClusterPKI } from '../../bootstrap/pki-files.js';
+export type { ClusterPKI };
+
 
 const CA_COMMON_NAMES: Record<Exclude<PkiSecret, 'sa'>, string> = {
   ca: 'kubernetes',
@@ -38,7 +41,7 @@ export async function generatePkiMember(which: PkiSecret): Promise<CertAndKey> {
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const unb64 = (s: string | undefined): string => (s === undefined ? '' : Buffer.from(s, 'base64').toString('utf8'));
 
-export function pkiSecret(which: PkiSecret, clusterName: string, namespace: string, pair: CertAndKey, owner: OwnerRef): SecretLike {
+export function pkiSecret(which: PkiSecret, clusterName: string, namespace: string, pair: CertAndKey, owner: OwnerReference): SecretLike {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -66,29 +69,17 @@ export function readPkiSecret(secret: SecretLike): CertAndKey {
   return { certPem, keyPem };
 }
 
-/** An owner reference to a Cluster, as the controller of what it owns. */
-export function clusterOwnerRef(cluster: { apiVersion?: string; kind?: string; metadata: { name?: string; uid?: string } }, controller = true): OwnerRef {
-  return {
-    apiVersion: cluster.apiVersion ?? 'clusterd.dev/v1alpha1',
-    kind: cluster.kind ?? 'Cluster',
-    name: cluster.metadata.name ?? '',
-    uid: cluster.metadata.uid ?? '',
-    ...(controller ? { controller: true, blockOwnerDeletion: true } : {}),
-  };
+export function getSecret(c: Client, namespace: string, name: string): Promise<SecretLike | undefined> {
+  return ignoreNotFound(c.get<SecretLike & KubeObject>(SECRET_GVK, { namespace, name }));
 }
 
-/**
- * The owner references an adopted Secret should have: the Cluster added as a (non-controller) owner. As in
- * Cluster API, an adopted Secret then belongs to the Cluster and is garbage-collected with it; its contents
- * are never rewritten. Undefined when nothing needs to change.
- */
-export function adoptedOwnerRefs(secret: SecretLike, owner: OwnerRef): OwnerRef[] | undefined {
-  const refs = secret.metadata.ownerReferences ?? [];
-  if (refs.some((r) => r.uid === owner.uid)) return undefined;
-  return [...refs, { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid }];
-}
-
-/** True when the Cluster created (controls) this Secret, so it may also delete it. */
-export function isControlledBy(obj: { metadata: { ownerReferences?: OwnerRef[] } }, uid: string | undefined): boolean {
-  return !!uid && (obj.metadata.ownerReferences ?? []).some((r) => r.uid === uid && r.controller === true);
+/** Reads the PKI without creating anything (what bootstrap data needs); undefined until all four Secrets exist. */
+export async function readClusterPKI(c: Client, namespace: string, clusterName: string): Promise<ClusterPKI | undefined> {
+  const out: Partial<ClusterPKI> = {};
+  for (const which of PKI_SECRETS) {
+    const s = await getSecret(c, namespace, secretNames[which](clusterName));
+    if (!s) return undefined;
+    out[which] = readPkiSecret(s);
+  }
+  return out as ClusterPKI;
 }
