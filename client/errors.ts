@@ -25,28 +25,21 @@ export class ApiError extends Error {
   }
 }
 
+/** An ApiError class for one code and reason, so that each reason is its own class (instanceof tells them apart). */
+function reasonError(code: number, reason: string, name: string) {
+  return class extends ApiError {
+    constructor(message: string, details?: StatusDetails, serverMessage?: string) {
+      super(code, reason, message, details, serverMessage);
+      this.name = name;
+    }
+  };
+}
+
 /** 409 Conflict: the object changed since it was read (stale resourceVersion). Retry with a fresh read. */
-export class ConflictError extends ApiError {
-  constructor(message: string, details?: StatusDetails, serverMessage?: string) {
-    super(409, 'Conflict', message, details, serverMessage);
-    this.name = 'ConflictError';
-  }
-}
-
+export class ConflictError extends reasonError(409, 'Conflict', 'ConflictError') {}
 /** 409 AlreadyExists: create of a name that is taken. */
-export class AlreadyExistsError extends ApiError {
-  constructor(message: string, details?: StatusDetails, serverMessage?: string) {
-    super(409, 'AlreadyExists', message, details, serverMessage);
-    this.name = 'AlreadyExistsError';
-  }
-}
-
-export class NotFoundError extends ApiError {
-  constructor(message: string, details?: StatusDetails, serverMessage?: string) {
-    super(404, 'NotFound', message, details, serverMessage);
-    this.name = 'NotFoundError';
-  }
-}
+export class AlreadyExistsError extends reasonError(409, 'AlreadyExists', 'AlreadyExistsError') {}
+export class NotFoundError extends reasonError(404, 'NotFound', 'NotFoundError') {}
 
 /** The API server does not serve this apiVersion/kind (CRD not installed, typo). */
 export class NoKindMatchError extends Error {

@@ -3,6 +3,7 @@
  * from the list's resourceVersion with bookmarks, resume from the last seen revision when a stream ends, re-list at
  * once on 410 Gone, and back off on any other error. What it sees goes to a sink (a cache, an indexed store).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, isGone } from './errors.js';
 import type { RestClient } from './rest-client.js';
 
@@ -36,7 +37,6 @@ interface ListPage<T> {
 export class Reflector<T extends ReflectedObject> {
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
-  private wake?: () => void;
 
   constructor(
     private readonly client: RestClient,
@@ -53,7 +53,6 @@ export class Reflector<T extends ReflectedObject> {
   /** Ends the watch; resolves when the loop has stopped. */
   async stop(): Promise<void> {
     this.abort.abort();
-    this.wake?.();
     await this.loop;
   }
 
@@ -76,7 +75,7 @@ export class Reflector<T extends ReflectedObject> {
           if (ev.object.metadata?.resourceVersion) last = ev.object.metadata.resourceVersion;
           if (ev.type === 'DELETED') this.sink.remove(ev.object);
           else if (ev.type === 'ADDED' || ev.type === 'MODIFIED') this.sink.upsert(ev.object);
-        }, signal, this.opts.watchTimeoutSeconds?.());
+        }, signal, { timeoutSeconds: this.opts.watchTimeoutSeconds?.() });
         rv = last;
         backoff = 200;
       } catch (err) {
@@ -84,7 +83,7 @@ export class Reflector<T extends ReflectedObject> {
         rv = undefined; // 410 Gone or a broken connection: start over from a fresh list
         if (isGone(err)) continue;
         this.opts.onError?.(err, backoff);
-        await this.sleep(backoff);
+        await sleep(backoff, undefined, { signal }).catch(() => undefined);
         backoff = Math.min(backoff * 2, this.opts.maxBackoffMs ?? 5000);
       }
     }
@@ -106,15 +105,5 @@ export class Reflector<T extends ReflectedObject> {
     } while (cont);
     if (!this.abort.signal.aborted) this.sink.replace(items);
     return rv;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
   }
 }

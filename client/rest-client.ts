@@ -132,9 +132,9 @@ export class RestClient {
    * Streams watch events for a collection path (e.g. /api/v1/namespaces/kube-system/secrets) from
    * resourceVersion; resolves when the stream ends or signal aborts (the caller resumes or re-lists).
    */
-  async watchStream<T>(path: string, resourceVersion: string, onEvent: (ev: WatchEvent<T>) => void, signal: AbortSignal, timeoutSeconds?: number): Promise<void> {
+  async watchStream<T>(path: string, resourceVersion: string, onEvent: (ev: WatchEvent<T>) => void, signal: AbortSignal, o: { timeoutSeconds?: number; onOpen?: () => void } = {}): Promise<void> {
     const sep = path.includes('?') ? '&' : '?';
-    const full = `${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}${timeoutSeconds ? `&timeoutSeconds=${timeoutSeconds}` : ''}`;
+    const full = `${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}${o.timeoutSeconds ? `&timeoutSeconds=${o.timeoutSeconds}` : ''}`;
     const headers = await this.headers({});
     return new Promise((resolve, reject) => {
       const req = this.send(full, { method: 'GET', headers, signal }, (res) => {
@@ -144,6 +144,7 @@ export class RestClient {
           res.on('end', () => reject(errorFromResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), `WATCH ${path}`)));
           return;
         }
+        o.onOpen?.();
         let buf = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
