@@ -57,6 +57,8 @@ const fileOrData = (data: string | undefined, file: string | undefined): string 
 export class RestClient {
   private readonly agent: https.Agent | undefined;
   private readonly server: URL;
+  /** The server URL's own path (a proxy's prefix), before every request path. */
+  private readonly prefix: string;
   private readonly token: string | undefined;
   /** exec plugins and auth providers hand out short-lived tokens: those are asked for on each request. */
   private readonly dynamicAuth: boolean;
@@ -66,6 +68,7 @@ export class RestClient {
     if (!cluster) throw new Error('kubeconfig: no current cluster');
     const user = kubeConfig.getCurrentUser();
     this.server = new URL(cluster.server);
+    this.prefix = this.server.pathname.replace(/\/$/, '');
     this.token = user?.token;
     this.dynamicAuth = !!(user?.exec || user?.authProvider);
     if (this.server.protocol === 'https:') {
@@ -94,7 +97,8 @@ export class RestClient {
   /** One request; JSON in, JSON out (undefined for an empty body), errors as ApiError. */
   async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json', what = `${method} ${path}`): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const headers = await this.headers(payload ? { 'content-type': contentType, 'content-length': String(payload.length) } : {});
+    const extra = payload ? { 'content-type': contentType, 'content-length': String(payload.length) } : undefined;
+    const headers = this.dynamicAuth ? await this.dynamicHeaders(extra) : this.headers(extra);
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = this.send(path, { method, headers, timeout: this.opts.timeoutMs ?? 30_000 }, (res) => {
         const chunks: Buffer[] = [];
@@ -135,7 +139,7 @@ export class RestClient {
   async watchStream<T>(path: string, resourceVersion: string, onEvent: (ev: WatchEvent<T>) => void, signal: AbortSignal, o: { timeoutSeconds?: number; onOpen?: () => void } = {}): Promise<void> {
     const sep = path.includes('?') ? '&' : '?';
     const full = `${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}${o.timeoutSeconds ? `&timeoutSeconds=${o.timeoutSeconds}` : ''}`;
-    const headers = await this.headers({});
+    const headers = this.dynamicAuth ? await this.dynamicHeaders() : this.headers();
     return new Promise((resolve, reject) => {
       const req = this.send(full, { method: 'GET', headers, signal }, (res) => {
         if ((res.statusCode ?? 0) >= 400) {
@@ -172,20 +176,26 @@ export class RestClient {
   }
 
   private send(path: string, o: https.RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
-    const url = new URL(this.server.pathname.replace(/\/$/, '') + path, this.server);
-    return this.agent ? https.request(url, { ...o, agent: this.agent }, onResponse) : http.request(url, o, onResponse);
+    // Plain options rather than a URL per request (the URL is parsed once; IPv6 brackets are URL syntax, not a host).
+    const target = { ...o, protocol: this.server.protocol, hostname: this.server.hostname.replace(/^\[(.*)\]$/, '$1'), port: this.server.port, path: this.prefix + path };
+    return this.agent ? https.request({ ...target, agent: this.agent }, onResponse) : http.request(target, onResponse);
   }
 
-  private async headers(extra: Record<string, string>): Promise<Record<string, string>> {
+  /** The headers of a request (static credentials: a bearer token or none, the client certificate is in the pool). */
+  private headers(extra?: Record<string, string>): Record<string, string> {
     const h: Record<string, string> = { accept: 'application/json', ...extra };
     if (this.opts.userAgent) h['user-agent'] = this.opts.userAgent;
-    if (this.dynamicAuth) {
-      const o: https.RequestOptions = { headers: {} };
-      await this.kubeConfig.applyToHTTPSOptions(o);
-      const auth = (o.headers as Record<string, string | undefined>).Authorization;
-      if (auth) h.authorization = auth;
-    } else if (this.token) h.authorization = `Bearer ${this.token}`;
+    if (this.token) h.authorization = `Bearer ${this.token}`;
+    return h;
+  }
+
+  /** exec plugins and auth providers: the token client-node hands out now. */
+  private async dynamicHeaders(extra?: Record<string, string>): Promise<Record<string, string>> {
+    const h = this.headers(extra);
+    const o: https.RequestOptions = { headers: {} };
+    await this.kubeConfig.applyToHTTPSOptions(o);
+    const auth = (o.headers as Record<string, string | undefined>).Authorization;
+    if (auth) h.authorization = auth;
     return h;
   }
 }
-
