@@ -5,11 +5,11 @@
  * Targets (issue 3): >= 3,000 GETs/s, >= 1,000 writes/s, p99 watch delivery < 50 ms.
  */
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:https';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { RestClient } from '../client/rest-client.js';
 import { parseKubeconfig } from '../lib/kubeconfig.js';
 import { cliPath } from '../lib/paths.js';
 import type { BenchSection } from './types.js';
@@ -20,31 +20,6 @@ const WRITES = 3_000;
 const WATCHERS = 100;
 const WATCH_EVENTS = 200;
 const IN_FLIGHT = 8;
-
-interface Client {
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }>;
-  agent: Agent;
-}
-
-function client(url: string, kubeconfig: string): Client {
-  const kc = parseKubeconfig(kubeconfig);
-  const agent = new Agent({ keepAlive: true, noDelay: true, maxSockets: IN_FLIGHT + WATCHERS + 4, ca: kc.caPem, cert: kc.clientCertPem, key: kc.clientKeyPem });
-  const base = new URL(url);
-  return {
-    agent,
-    call: (method, path, body) => new Promise((resolve, reject) => {
-      const data = body === undefined ? undefined : JSON.stringify(body);
-      const req = request({ host: base.hostname, port: base.port, path, method, agent, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } : {} }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
-      req.on('error', reject);
-      req.end(data);
-    }),
-  };
-}
 
 /** Runs n calls with IN_FLIGHT at a time; returns calls per second. */
 async function rate(n: number, one: (i: number) => Promise<void>): Promise<number> {
@@ -94,59 +69,43 @@ async function spawnServer(dataDir: string): Promise<{ url: string; kubeconfig: 
 export async function benchApiServer(): Promise<BenchSection> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-apiserver-'));
   const server = await spawnServer(dataDir);
-  const c = client(server.url, server.kubeconfig);
+  // The client layer's RestClient: one keep-alive pool, errors (any non-2xx) thrown as ApiError.
+  const c = RestClient.fromKubeconfig(server.kubeconfig, { maxSockets: IN_FLIGHT + WATCHERS + 4 });
   try {
-    await c.call('POST', '/api/v1/namespaces', { metadata: { name: 'bench' } });
+    await c.create('/api/v1/namespaces', { metadata: { name: 'bench' } });
     const rssBefore = rssOf(server.pid);
     const payload = { a: 'x'.repeat(200), b: 'y'.repeat(100) };
     const preloadRate = await rate(OBJECTS, async (i) => {
-      const r = await c.call('POST', '/api/v1/namespaces/bench/configmaps', { metadata: { name: `cm-${i}`, labels: { i: String(i % 10) } }, data: payload });
-      if (r.status !== 201) throw new Error(`create: ${r.status} ${r.text}`);
+      await c.create('/api/v1/namespaces/bench/configmaps', { metadata: { name: `cm-${i}`, labels: { i: String(i % 10) } }, data: payload });
     });
     const rssPer10k = ((rssOf(server.pid) - rssBefore) / OBJECTS) * 10_000;
     const rssTotal = rssOf(server.pid);
 
     const getRate = await rate(GETS, async (i) => {
-      const r = await c.call('GET', `/api/v1/namespaces/bench/configmaps/cm-${(i * 7919) % OBJECTS}`);
-      if (r.status !== 200) throw new Error(`get: ${r.status}`);
+      await c.get(`/api/v1/namespaces/bench/configmaps/cm-${(i * 7919) % OBJECTS}`);
     });
     // Updates as PUT of a fresh object (no precondition), the common controller write.
     const putRate = await rate(WRITES, async (i) => {
-      const r = await c.call('PUT', `/api/v1/namespaces/bench/configmaps/cm-${i}`, { metadata: { name: `cm-${i}`, labels: { i: String(i % 10) } }, data: { ...payload, n: String(i) } });
-      if (r.status !== 200) throw new Error(`put: ${r.status} ${r.text}`);
+      await c.replace(`/api/v1/namespaces/bench/configmaps/cm-${i}`, { metadata: { name: `cm-${i}`, labels: { i: String(i % 10) } }, data: { ...payload, n: String(i) } });
     });
 
     // Watch fan-out: 100 watchers on the namespace, then updates with their send time in the object.
     const latencies: number[] = [];
-    const base = new URL(server.url);
-    const rv = JSON.parse((await c.call('GET', '/api/v1/namespaces/bench/configmaps?limit=1')).text).metadata.resourceVersion as string;
-    const watchReqs = await Promise.all(Array.from({ length: WATCHERS }, () => new Promise<ReturnType<typeof request>>((resolve, reject) => {
-      const req = request({ host: base.hostname, port: base.port, path: `/api/v1/namespaces/bench/configmaps?watch=true&resourceVersion=${rv}&labelSelector=watched%3Dyes`, agent: c.agent }, (res) => {
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          buf += d;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            const ev = JSON.parse(line) as { object: { data?: { sent?: string } } };
-            const sent = Number(ev.object.data?.sent);
-            if (sent) latencies.push(now() - sent);
-          }
-        });
-        resolve(req);
-      });
-      req.on('error', reject);
-      req.end();
+    const { metadata: { resourceVersion: rv } } = await c.get<{ metadata: { resourceVersion: string } }>('/api/v1/namespaces/bench/configmaps?limit=1');
+    const stopWatches = new AbortController();
+    await Promise.all(Array.from({ length: WATCHERS }, () => new Promise<void>((open, reject) => {
+      c.watchStream<{ data?: { sent?: string } }>('/api/v1/namespaces/bench/configmaps?labelSelector=watched%3Dyes', rv, (ev) => {
+        const sent = Number(ev.object.data?.sent);
+        if (sent) latencies.push(now() - sent);
+      }, stopWatches.signal, { onOpen: open }).catch(reject);
     })));
     for (let i = 0; i < WATCH_EVENTS; i++) {
-      await c.call('PUT', `/api/v1/namespaces/bench/configmaps/cm-${i}`, { metadata: { name: `cm-${i}`, labels: { watched: 'yes' } }, data: { sent: String(now()) } });
+      await c.replace(`/api/v1/namespaces/bench/configmaps/cm-${i}`, { metadata: { name: `cm-${i}`, labels: { watched: 'yes' } }, data: { sent: String(now()) } });
       await new Promise((r) => setTimeout(r, 2));
     }
     const deadline = Date.now() + 10_000;
     while (latencies.length < WATCHERS * WATCH_EVENTS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const r of watchReqs) r.destroy();
+    stopWatches.abort();
 
     const figures = {
       storedObjects: OBJECTS,
@@ -176,7 +135,7 @@ export async function benchApiServer(): Promise<BenchSection> {
     ].join('\n');
     return { title: 'Embedded API server', markdown, figures };
   } finally {
-    c.agent.destroy();
+    c.close();
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -36,3 +36,21 @@ export interface KubeObject {
   metadata: ObjectMeta;
   [field: string]: unknown;
 }
+
+export interface KubeList<T extends KubeObject = KubeObject> {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { resourceVersion?: string; continue?: string };
+  items: T[];
+}
+
+/** A kind, addressed as users write it: `{apiVersion: 'clusterd.dev/v1alpha1', kind: 'Cluster'}`. */
+export interface GroupVersionKind {
+  apiVersion: string;
+  kind: string;
+}
+
+export const gvkKey = (gvk: GroupVersionKind): string => `${gvk.apiVersion}, Kind=${gvk.kind}`;
+
+/** The group of an apiVersion: '' for the core group ("v1"). */
+export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');

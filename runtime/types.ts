@@ -1,26 +1,9 @@
 /** The object shapes and reconcile contracts of the runtime, named as in controller-runtime. */
 import type { Logger } from 'pino';
 
-import type { KubeObject } from '../lib/kube.js';
 export type { KubeObject, ObjectMeta, OwnerReference } from '../lib/kube.js';
 
-export interface KubeList<T extends KubeObject = KubeObject> {
-  apiVersion?: string;
-  kind?: string;
-  metadata: { resourceVersion?: string; continue?: string };
-  items: T[];
-}
-
-/** A kind, addressed as users write it: `{apiVersion: 'clusterd.dev/v1alpha1', kind: 'Cluster'}`. */
-export interface GroupVersionKind {
-  apiVersion: string;
-  kind: string;
-}
-
-export const gvkKey = (gvk: GroupVersionKind): string => `${gvk.apiVersion}, Kind=${gvk.kind}`;
-
-/** The group of an apiVersion: '' for the core group ("v1"). */
-export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+export { gvkKey, groupOf, type GroupVersionKind, type KubeList } from '../lib/kube.js';
 
 /** What a reconciler is asked to reconcile: one object's name. */
 export interface Request {

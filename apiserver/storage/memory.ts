@@ -91,13 +91,19 @@ export class MemoryStorage implements Storage {
     return stored;
   }
 
-  async update(key: ObjectKey, obj: KObject, expectedRV?: number): Promise<KObject> {
+  /** The stored object a write replaces, checked against the revision the writer expects. */
+  private current(key: ObjectKey, expectedRV: number | undefined): { names: Map<string, KObject>; prev: KObject } {
     const names = this.names(key, false);
     const prev = names?.get(key.name);
     if (!names || !prev) throw new StorageError('NotFound', `${key.name} not found`);
     if (expectedRV !== undefined && Number(prev.metadata.resourceVersion) !== expectedRV) {
       throw new StorageError('Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
     }
+    return { names, prev };
+  }
+
+  async update(key: ObjectKey, obj: KObject, expectedRV?: number): Promise<KObject> {
+    const { names, prev } = this.current(key, expectedRV);
     const rv = this.rv + 1;
     const stored = this.stamp(obj, rv);
     this.persistence?.put(key, stored, rv);
@@ -108,12 +114,7 @@ export class MemoryStorage implements Storage {
   }
 
   async delete(key: ObjectKey, expectedRV?: number): Promise<KObject> {
-    const names = this.names(key, false);
-    const prev = names?.get(key.name);
-    if (!names || !prev) throw new StorageError('NotFound', `${key.name} not found`);
-    if (expectedRV !== undefined && Number(prev.metadata.resourceVersion) !== expectedRV) {
-      throw new StorageError('Conflict', 'the object has been modified; please apply your changes to the latest version and try again');
-    }
+    const { names, prev } = this.current(key, expectedRV);
     const rv = this.rv + 1;
     this.persistence?.remove(key, rv);
     this.rv = rv;

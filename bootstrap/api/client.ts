@@ -3,9 +3,10 @@
  * kubeadm's apiclient package, and a dry-run twin that prints what it would send (Secret values redacted).
  */
 import {
-  AppsV1Api, type V1DaemonSet, type V1Deployment, type V1Service, CertificatesV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1ConfigMap, type V1Secret, type V1ServiceAccount,
-  type V1Role, type V1RoleBinding, type V1ClusterRole, type V1ClusterRoleBinding,
+  AppsV1Api, type V1DaemonSet, type V1Deployment, type V1Service, CertificatesV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api, type V1ConfigMap, type V1Secret,
+  type V1ServiceAccount, type V1Role, type V1RoleBinding, type V1ClusterRole, type V1ClusterRoleBinding,
 } from '@kubernetes/client-node';
+import { describeApiError, fromClientNode, isAlreadyExists, isConflict, isNotFound } from '../../client/errors.js';
 import yaml from 'js-yaml';
 import type { Printer } from '../context.js';
 
@@ -24,29 +25,9 @@ export type KubeObject =
 /** The API server answered 404 to a create: it does not serve that kind (a namespace that is missing is a 404 too). */
 export class NotServedError extends Error {}
 
-export function statusCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
-export const isConflict = (err: unknown): boolean => statusCode(err) === 409;
-export const isForbidden = (err: unknown): boolean => statusCode(err) === 403;
-
-/** A message for an API error that names the object and status, never the object's body. */
-export function describeApiError(err: unknown, what: string): Error {
-  const code = statusCode(err);
-  const body = (err as { body?: unknown } | null)?.body;
-  let reason = '';
-  if (typeof body === 'string') {
-    try {
-      reason = String((JSON.parse(body) as { message?: string }).message ?? '');
-    } catch {
-      reason = '';
-    }
-  } else if (body && typeof body === 'object') reason = String((body as { message?: string }).message ?? '');
-  return new Error(`${what}: ${code ? `HTTP ${code}` : (err as Error).message}${reason ? `: ${reason}` : ''}`);
-}
+// The agent classifies errors like every other client (client/errors.ts). Its isConflict is either 409: kubeadm's
+// apiclient retries a create that raced another create as it retries a stale update.
+export { describeApiError, isForbidden, isNotFound, isWriteConflict as isConflict, statusCode } from '../../client/errors.js';
 
 export interface ObjectWriter {
   /** Create, or replace the existing object of the same name (kubeadm's CreateOrUpdate*). */
@@ -55,17 +36,45 @@ export interface ObjectWriter {
   ensure(obj: KubeObject): Promise<void>;
 }
 
+/** A client-node API whose failures are the client layer's ApiError (so isNotFound and friends classify them). */
+function classified<A extends object>(api: A, name: string): A {
+  return new Proxy(api, {
+    get(target, prop, receiver) {
+      const v: unknown = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => (v as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+        .catch((err: unknown) => { throw fromClientNode(err, `${name}.${String(prop)}`); });
+    },
+  });
+}
+
+/** client-node's KubernetesObjectApi, which can also say whether the server serves a kind (from its cached discovery). */
+class ObjectApi extends KubernetesObjectApi {
+  static forConfig(kc: KubeConfig): ObjectApi {
+    const api = kc.makeApiClient(ObjectApi);
+    api.setDefaultNamespace(kc);
+    return api;
+  }
+
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.resource(apiVersion, kind)) !== undefined;
+  }
+}
+
 export class ClusterClient implements ObjectWriter {
   readonly core: CoreV1Api;
   readonly rbac: RbacAuthorizationV1Api;
   readonly certs: CertificatesV1Api;
   readonly apps: AppsV1Api;
+  /** Any kind by apiVersion/kind, resolved through discovery (client-node's KubernetesObjectApi). */
+  readonly objects: ObjectApi;
 
   constructor(readonly kc: KubeConfig) {
-    this.apps = kc.makeApiClient(AppsV1Api);
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-    this.certs = kc.makeApiClient(CertificatesV1Api);
+    this.apps = classified(kc.makeApiClient(AppsV1Api), 'apps');
+    this.core = classified(kc.makeApiClient(CoreV1Api), 'core');
+    this.rbac = classified(kc.makeApiClient(RbacAuthorizationV1Api), 'rbac');
+    this.certs = classified(kc.makeApiClient(CertificatesV1Api), 'certificates');
+    this.objects = classified(ObjectApi.forConfig(kc), 'objects');
   }
 
   static fromKubeconfig(text: string): ClusterClient {
@@ -82,54 +91,36 @@ export class ClusterClient implements ObjectWriter {
     await this.write(obj, false);
   }
 
+  /** kubeadm's apiclient: create; on AlreadyExists, read the current revision and replace (retried on Conflict). */
   private async write(obj: KubeObject, replace: boolean): Promise<void> {
     const name = obj.metadata?.name ?? '';
     const namespace = obj.metadata?.namespace ?? '';
     const what = `${obj.kind} ${namespace ? `${namespace}/` : ''}${name}`;
-    const ops = this.ops(obj, name, namespace);
+    const notServed = (): NotServedError => new NotServedError(`${what}: the API server does not serve ${obj.kind} objects`);
+    const apiVersion = obj.apiVersion ?? 'v1';
+    const served = await this.objects.serves(apiVersion, obj.kind).catch((err: unknown) => {
+      if (isNotFound(err)) return false;
+      throw describeApiError(err, `creating ${what}`);
+    });
+    if (!served) throw notServed();
     try {
-      await ops.create();
+      await this.objects.create(obj);
       return;
     } catch (err) {
-      if (isNotFound(err)) throw new NotServedError(`${what}: the API server does not serve ${obj.kind} objects`);
-      if (!isConflict(err)) throw describeApiError(err, `creating ${what}`);
+      if (isNotFound(err)) throw notServed();
+      if (!isAlreadyExists(err)) throw describeApiError(err, `creating ${what}`);
       if (!replace) return;
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const current = await ops.read();
+        const current = await this.objects.read({ apiVersion, kind: obj.kind, metadata: { name, namespace: namespace || undefined } });
         obj.metadata = { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion };
-        await ops.replace();
+        await this.objects.replace(obj);
         return;
       } catch (err) {
         if (isConflict(err) && attempt < 5) continue;
         throw describeApiError(err, `updating ${what}`);
       }
-    }
-  }
-
-  private ops(obj: KubeObject, name: string, namespace: string): { create(): Promise<unknown>; read(): Promise<{ metadata?: { resourceVersion?: string } }>; replace(): Promise<unknown> } {
-    switch (obj.kind) {
-      case 'Secret':
-        return { create: () => this.core.createNamespacedSecret({ namespace, body: obj }), read: () => this.core.readNamespacedSecret({ name, namespace }), replace: () => this.core.replaceNamespacedSecret({ name, namespace, body: obj }) };
-      case 'ConfigMap':
-        return { create: () => this.core.createNamespacedConfigMap({ namespace, body: obj }), read: () => this.core.readNamespacedConfigMap({ name, namespace }), replace: () => this.core.replaceNamespacedConfigMap({ name, namespace, body: obj }) };
-      case 'ServiceAccount':
-        return { create: () => this.core.createNamespacedServiceAccount({ namespace, body: obj }), read: () => this.core.readNamespacedServiceAccount({ name, namespace }), replace: () => this.core.replaceNamespacedServiceAccount({ name, namespace, body: obj }) };
-      case 'Role':
-        return { create: () => this.rbac.createNamespacedRole({ namespace, body: obj }), read: () => this.rbac.readNamespacedRole({ name, namespace }), replace: () => this.rbac.replaceNamespacedRole({ name, namespace, body: obj }) };
-      case 'RoleBinding':
-        return { create: () => this.rbac.createNamespacedRoleBinding({ namespace, body: obj }), read: () => this.rbac.readNamespacedRoleBinding({ name, namespace }), replace: () => this.rbac.replaceNamespacedRoleBinding({ name, namespace, body: obj }) };
-      case 'ClusterRole':
-        return { create: () => this.rbac.createClusterRole({ body: obj }), read: () => this.rbac.readClusterRole({ name }), replace: () => this.rbac.replaceClusterRole({ name, body: obj }) };
-      case 'ClusterRoleBinding':
-        return { create: () => this.rbac.createClusterRoleBinding({ body: obj }), read: () => this.rbac.readClusterRoleBinding({ name }), replace: () => this.rbac.replaceClusterRoleBinding({ name, body: obj }) };
-      case 'Service':
-        return { create: () => this.core.createNamespacedService({ namespace, body: obj }), read: () => this.core.readNamespacedService({ name, namespace }), replace: () => this.core.replaceNamespacedService({ name, namespace, body: obj }) };
-      case 'DaemonSet':
-        return { create: () => this.apps.createNamespacedDaemonSet({ namespace, body: obj }), read: () => this.apps.readNamespacedDaemonSet({ name, namespace }), replace: () => this.apps.replaceNamespacedDaemonSet({ name, namespace, body: obj }) };
-      case 'Deployment':
-        return { create: () => this.apps.createNamespacedDeployment({ namespace, body: obj }), read: () => this.apps.readNamespacedDeployment({ name, namespace }), replace: () => this.apps.replaceNamespacedDeployment({ name, namespace, body: obj }) };
     }
   }
 }

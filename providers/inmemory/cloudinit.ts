@@ -7,18 +7,11 @@
  */
 import { appendFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
 
-export interface WriteFile {
-  path: string;
-  content?: string;
-  encoding?: string;
-  permissions?: string;
-  owner?: string;
-  append?: boolean;
-  defer?: boolean;
-}
+import { writeFiles, type BootResult, type WriteFile } from '../shared/write-files.js';
+
+export type { WriteFile };
 
 export interface CloudUser {
   name: string;
@@ -93,18 +86,6 @@ function andChain(entry: string): string[] {
   return entry.split(/\s+&&\s+/);
 }
 
-function decode(f: WriteFile): Buffer {
-  const raw = f.content ?? '';
-  const enc = (f.encoding ?? 'text/plain').toLowerCase();
-  switch (enc) {
-    case 'b64': case 'base64': return Buffer.from(raw, 'base64');
-    case 'gz': case 'gzip': return gunzipSync(Buffer.from(raw, 'binary'));
-    case 'gz+b64': case 'gz+base64': case 'gzip+b64': case 'gzip+base64': return gunzipSync(Buffer.from(raw, 'base64'));
-    case 'text/plain': return Buffer.from(raw);
-    default: throw new Error(`write_files ${f.path}: unsupported encoding "${f.encoding}"`);
-  }
-}
-
 /** Runs `clusterd agent <args>` in-process; resolves to the exit code. */
 export type AgentRunner = (
   args: string[],
@@ -119,11 +100,8 @@ export interface RunOptions {
   host?: { hostname: string; defaultAddress: string; loopback?: string };
 }
 
-export interface RunResult {
-  /** False when an agent command failed; the machine then never joins, as with a real failed cloud-init. */
-  ok: boolean;
-  failed?: string;
-}
+/** False when an agent command failed; the machine then never joins, as with a real failed cloud-init. */
+export type RunResult = BootResult;
 
 /**
  * The error lines of an agent's output ("error: ..." and kubeadm-style "[ERROR Name]: ..." preflight lines), for a
@@ -159,27 +137,7 @@ export async function runCloudInit(cfg: CloudConfig, opts: RunOptions): Promise<
     log(`users: created user ${u.name}`);
   }
 
-  const writeAll = (deferred: boolean): RunResult => {
-    for (const f of cfg.write_files.filter((w) => Boolean(w.defer) === deferred)) {
-      try {
-        if (!f.path.startsWith('/')) throw new Error(`write_files ${f.path}: path must be absolute`);
-        const target = join(opts.root, f.path);
-        const mode = parseInt(f.permissions ?? '0644', 8);
-        if (Number.isNaN(mode)) throw new Error(`write_files ${f.path}: permissions "${f.permissions}" is not octal`);
-        mkdirSync(dirname(target), { recursive: true });
-        const data = decode(f);
-        if (f.append && existsSync(target)) appendFileSync(target, data);
-        else writeFileSync(target, data, { mode });
-        chmodSync(target, mode);
-        log(`write_files: wrote ${f.path} (${data.length} bytes, mode ${mode.toString(8).padStart(4, '0')}${f.owner ? `, owner ${f.owner} recorded` : ''})`);
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        log(`write_files: ${msg}`);
-        return { ok: false, failed: msg };
-      }
-    }
-    return { ok: true };
-  };
+  const writeAll = (deferred: boolean): RunResult => writeFiles(cfg.write_files, deferred, { root: opts.root, log, noteOwner: true });
 
   const first = writeAll(false);
   if (!first.ok) return first;

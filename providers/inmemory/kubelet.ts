@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { Logger } from '../../lib/logging.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 import { nodeNameOfCert, registrationOf } from '../kubelet-node.js';
-import { ApiError, KubeClient, type KubeObject } from './kubeclient.js';
+import { createNode, healthyNodeConditions, renewNodeLease } from '../shared/node-upkeep.js';
+import { KubeClient } from './kubeclient.js';
 import { parseFlags, parseStaticPod, type StaticPod } from './staticpods.js';
 
 /** What the kubelet asks of the machine's cluster to run a static Pod. */
@@ -33,7 +34,6 @@ export interface KubeletOptions {
   leaseRenewMs?: number;
 }
 
-const LEASE_DURATION_S = 40;
 
 export class SimKubelet {
   private readonly watchers: FSWatcher[] = [];
@@ -181,15 +181,7 @@ export class SimKubelet {
     const path = `/api/v1/nodes/${this.nodeName}`;
     const existing = await this.client.getOrUndefined(path);
     if (!existing) {
-      try {
-        this.nodeUID = (await this.client.create('/api/v1/nodes', {
-          apiVersion: 'v1', kind: 'Node',
-          metadata: { name: this.nodeName, labels, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
-          spec: { providerID: this.o.providerID, ...(taints.length ? { taints } : {}) },
-        })).metadata.uid;
-      } catch (err) {
-        if (!(err instanceof ApiError && err.code === 409)) throw err;
-      }
+      this.nodeUID = (await createNode(this.client, { nodeName: this.nodeName, providerID: this.o.providerID, labels, taints })).metadata.uid;
     } else {
       // A re-registering kubelet (machine restarted) keeps what others added, and re-asserts its own fields.
       this.nodeUID = (await this.client.mergePatch(path, { metadata: { labels }, spec: { providerID: this.o.providerID } })).metadata.uid;
@@ -210,14 +202,8 @@ export class SimKubelet {
 
   private nodeStatus(): Record<string, unknown> {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
     return {
-      conditions: [
-        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
-      ],
+      conditions: healthyNodeConditions(now),
       addresses: [{ type: 'InternalIP', address: this.o.address }, { type: 'Hostname', address: this.nodeName }],
       capacity: { cpu: '2', memory: '4015024Ki', pods: '110', 'ephemeral-storage': '20134592Ki' },
       allocatable: { cpu: '2', memory: '3912624Ki', pods: '110', 'ephemeral-storage': '18556039957' },
@@ -232,22 +218,6 @@ export class SimKubelet {
 
   private async renewLease(): Promise<void> {
     if (!this.client || !this.nodeName || this.stopped) return;
-    const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${this.nodeName}`;
-    const renewTime = new Date().toISOString().replace('Z', '000Z');
-    try {
-      await this.client.mergePatch(path, { spec: { holderIdentity: this.nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime } });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-      // Owned by the Node, as the kubelet does, so deleting the Node takes its Lease with it.
-      const lease: KubeObject = {
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-        metadata: {
-          name: this.nodeName, namespace: 'kube-node-lease',
-          ...(this.nodeUID ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: this.nodeUID }] } : {}),
-        },
-        spec: { holderIdentity: this.nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime },
-      };
-      await this.client.create('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease);
-    }
+    await renewNodeLease(this.client, this.nodeName, this.nodeUID);
   }
 }

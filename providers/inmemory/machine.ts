@@ -3,22 +3,15 @@
  * its boot (cloud-init, once per instance), and its kubelet. Records are files, so a restarted daemon
  * finds its machines again and re-attaches instead of booting them anew.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../../lib/logging.js';
+import { writeJsonAtomic, type MachineRecordBase } from '../shared/records.js';
 import type { ProviderMachine } from '../types.js';
 import { BOOT_FINISHED, parseUserData, runCloudInit, type AgentRunner } from './cloudinit.js';
 import { SimKubelet, type PodHost } from './kubelet.js';
 
-export interface MachineRecord {
-  namespace: string;
-  name: string;
-  uid?: string;
-  cluster: string;
-  providerID: string;
-  address: string;
-  version: string;
-  createdAt: string;
+export interface MachineRecord extends MachineRecordBase {
   /** When the machine boots (creation + provisioning delay). */
   bootAt: number;
   state: 'Provisioning' | 'Running' | 'Failed';
@@ -31,12 +24,6 @@ export interface MachineRecord {
   bootstrap?: { state: 'Running' | 'Succeeded' | 'Failed'; reason?: string; message?: string };
 }
 
-export function writeJsonAtomic(path: string, value: unknown, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1), { mode });
-  renameSync(tmp, path);
-}
 
 /** How long destroy() waits for the machine's processes to stop before removing it anyway. */
 const DESTROY_STOP_TIMEOUT_MS = 10_000;

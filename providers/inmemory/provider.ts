@@ -7,7 +7,7 @@
  *   <ns>/<cluster>/machines/<machine>/          the machine's root filesystem
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/logging.js';
 import { invalidConfig, validateProviderConfig } from '../config.js';
@@ -17,7 +17,8 @@ import { AddressAllocator, checkRange, type AddressOwner } from './addresses.js'
 import type { AgentRunner } from './cloudinit.js';
 import { SimCluster, type ClusterRecord } from './cluster.js';
 import { runAgent } from './deps.js';
-import { Semaphore, SimMachine, writeJsonAtomic, type MachineRecord } from './machine.js';
+import { readJson, safeReaddir, writeJsonAtomic } from '../shared/records.js';
+import { Semaphore, SimMachine, type MachineRecord } from './machine.js';
 
 export interface InMemoryConfig {
   flavor: 'small' | 'medium' | 'large';
@@ -322,22 +323,6 @@ function fateOf(machine: MachineLike, cfg: InMemoryConfig): MachineRecord['fate'
 const MACHINE_PORT = 6443;
 const lbOwner = (dir: string): AddressOwner => ({ record: join(dir, 'cluster.json'), field: 'loadBalancer.host' });
 const machineOwner = (dir: string, name: string): AddressOwner => ({ record: join(dir, 'instances', `${name}.json`), field: 'address' });
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return existsSync(dir) ? readdirSync(dir) : [];
-  } catch {
-    return [];
-  }
-}
-
-function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 export function createInMemoryProvider(ctx: ProviderContext, opts: InMemoryOptions = {}): InMemoryProvider {
   return new InMemoryProvider(ctx, opts);

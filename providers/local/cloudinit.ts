@@ -5,27 +5,16 @@
  * quoted word by word). The agent is on PATH as `clusterd`. Output goes to /var/log/cloud-init-output.log.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { parseUserData, type CloudConfig, type WriteFile } from '../inmemory/cloudinit.js';
+import { parseUserData, type CloudConfig } from '../inmemory/cloudinit.js';
+import { writeFiles, type BootResult } from '../shared/write-files.js';
 
 export const CLOUD_INIT_LOG = '/var/log/cloud-init-output.log';
 export const BOOT_FINISHED = '/var/lib/cloud/instance/boot-finished';
 export const RUNCMD_SCRIPT = '/var/lib/cloud/instance/scripts/runcmd';
 
 export { parseUserData };
-
-function decode(f: WriteFile): Buffer {
-  const raw = f.content ?? '';
-  switch ((f.encoding ?? 'text/plain').toLowerCase()) {
-    case 'b64': case 'base64': return Buffer.from(raw, 'base64');
-    case 'gz': case 'gzip': return gunzipSync(Buffer.from(raw, 'binary'));
-    case 'gz+b64': case 'gz+base64': case 'gzip+b64': case 'gzip+base64': return gunzipSync(Buffer.from(raw, 'base64'));
-    case 'text/plain': return Buffer.from(raw);
-    default: throw new Error(`write_files ${f.path}: unsupported encoding "${f.encoding}"`);
-  }
-}
 
 const quote = (s: string): string => (/^[A-Za-z0-9_./:=@,+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 
@@ -34,10 +23,7 @@ export function runcmdScript(cfg: CloudConfig): string {
   return `#!/bin/sh\n${cfg.runcmd.map((c) => (Array.isArray(c) ? c.map(quote).join(' ') : c)).join('\n')}\n`;
 }
 
-export interface BootResult {
-  ok: boolean;
-  failed?: string;
-}
+export type { BootResult };
 
 /** Runs the whole first boot. Never throws for a bad entry: it is logged and fails the boot. */
 export async function runFirstBoot(userData: string, env: NodeJS.ProcessEnv): Promise<BootResult> {
@@ -59,26 +45,7 @@ export async function runFirstBoot(userData: string, env: NodeJS.ProcessEnv): Pr
     if (u.ssh_authorized_keys?.length) writeFileSync(join(home, '.ssh', 'authorized_keys'), `${u.ssh_authorized_keys.join('\n')}\n`, { mode: 0o600 });
     log(`users: created home of ${u.name}`);
   }
-  const writeAll = (deferred: boolean): BootResult => {
-    for (const f of cfg.write_files.filter((w) => Boolean(w.defer) === deferred)) {
-      try {
-        if (!f.path.startsWith('/')) throw new Error(`write_files ${f.path}: path must be absolute`);
-        const mode = parseInt(f.permissions ?? '0644', 8);
-        if (Number.isNaN(mode)) throw new Error(`write_files ${f.path}: permissions "${f.permissions}" is not octal`);
-        mkdirSync(dirname(f.path), { recursive: true });
-        const data = decode(f);
-        if (f.append && existsSync(f.path)) appendFileSync(f.path, data);
-        else writeFileSync(f.path, data, { mode });
-        chmodSync(f.path, mode);
-        log(`write_files: wrote ${f.path} (${data.length} bytes, mode ${mode.toString(8).padStart(4, '0')})`);
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        log(`write_files: ${msg}`);
-        return { ok: false, failed: msg };
-      }
-    }
-    return { ok: true };
-  };
+  const writeAll = (deferred: boolean): BootResult => writeFiles(cfg.write_files, deferred, { root: '/', log });
   const first = writeAll(false);
   if (!first.ok) return first;
 

@@ -9,6 +9,7 @@
  *   <machine dir>/overlay/...       upper layers of the machine's /etc, /var, /root and /home
  */
 import { join } from 'node:path';
+import type { MachineRecordBase } from '../shared/records.js';
 
 /** Inside the machine, the machine dir is reachable here (bound before anything else is mounted over its path). */
 export const STAGE = '/run/clusterd/machine';
@@ -22,14 +23,7 @@ export const ROOT_BINDS = ['/etc/kubernetes', '/var/lib/etcd', '/var/lib/kubelet
 /** Trees that get a copy-on-write layer of their own per machine (write_files to /etc/motd stays in the machine). */
 export const OVERLAYS = ['/etc', '/var', '/root', '/home', '/tmp'] as const;
 
-export interface MachineRecord {
-  namespace: string;
-  name: string;
-  uid?: string;
-  cluster: string;
-  providerID: string;
-  address: string;
-  version: string;
+export interface MachineRecord extends MachineRecordBase {
   netns: string;
   veth: string;
   bridge: string;

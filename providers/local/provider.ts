@@ -10,14 +10,14 @@
  *   <ns>/<cluster>/machines/<machine>/   one machine (layout.ts)
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../lib/logging.js';
 import { kubeCacheDir } from '../../lib/kube-binaries.js';
 import { invalidConfig, validateProviderConfig } from '../config.js';
 import { ipString } from '../inmemory/addresses.js';
-import { writeJsonAtomic } from '../inmemory/machine.js';
+import { readJson, safeReaddir, writeJsonAtomic } from '../shared/records.js';
 import type { ClusterLike, FieldError, InfrastructureProvider, ListedMachine, MachineLike, OperationResult, ProviderContext, ProviderMachine } from '../types.js';
 import { done, failed } from '../types.js';
 import { localConfigSchema, validateLocalConfig, type LocalConfig } from './config.js';
@@ -300,22 +300,6 @@ export class LocalProvider implements InfrastructureProvider {
 }
 
 const shq = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return existsSync(dir) ? readdirSync(dir) : [];
-  } catch {
-    return [];
-  }
-}
-
-function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 export function createLocalProvider(ctx: ProviderContext, opts: LocalProviderOptions = {}): LocalProvider {
   return new LocalProvider(ctx, opts);

@@ -18,6 +18,7 @@ import type { Logger } from '../../../lib/logging.js';
 import { parseKubeconfig } from '../../../lib/kubeconfig.js';
 import { ApiError, KubeClient, type KubeObject } from '../../inmemory/kubeclient.js';
 import { nodeNameOfCert, registrationOf } from '../../kubelet-node.js';
+import { createNode, healthyNodeConditions, renewNodeLease } from '../../shared/node-upkeep.js';
 import { parseFlags } from '../../inmemory/staticpods.js';
 import { prepareHostPath, ProcessContainer, type Bind, type ContainerSpec, type ContainerState } from './container.js';
 import { resolveImage } from './images.js';
@@ -25,7 +26,6 @@ import { resolveImage } from './images.js';
 export const MANIFESTS_DIR = '/etc/kubernetes/manifests';
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 export const KUBEADM_FLAGS = '/var/lib/kubelet/kubeadm-flags.env';
-const LEASE_DURATION_S = 40;
 
 interface PodManifest {
   apiVersion?: string;
@@ -270,21 +270,9 @@ export class ProcessKubelet {
     const flags = this.kubeletFlags();
     const { labels, taints } = registrationOf(this.nodeName, flags);
     const path = `/api/v1/nodes/${this.nodeName}`;
-    let node = await this.client.getOrUndefined(path);
-    if (!node) {
-      try {
-        node = await this.client.create('/api/v1/nodes', {
-          apiVersion: 'v1', kind: 'Node',
-          metadata: { name: this.nodeName, labels, annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
-          spec: { providerID: this.o.providerID, ...(taints.length ? { taints } : {}) },
-        });
-      } catch (err) {
-        if (!(err instanceof ApiError && err.code === 409)) throw err;
-        node = await this.client.get(path);
-      }
-    }
+    const node = (await this.client.getOrUndefined(path)) ?? (await createNode(this.client, { nodeName: this.nodeName, providerID: this.o.providerID, labels, taints }));
     await this.client.mergePatch(`${path}/status`, { status: this.nodeStatus() });
-    const uid = node!.metadata.uid;
+    const uid = node.metadata.uid;
     this.nodeUID = uid;
     await this.renewLease();
     this.o.logger.info({ node: this.nodeName }, 'node registered');
@@ -302,15 +290,9 @@ export class ProcessKubelet {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     this.readySince ??= now;
     const since = this.readySince;
-    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: since });
     const memKi = Math.floor(totalmem() / 1024);
     return {
-      conditions: [
-        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
-      ],
+      conditions: healthyNodeConditions(now, since),
       addresses: [{ type: 'InternalIP', address: this.o.address }, { type: 'Hostname', address: this.o.machine }],
       capacity: { cpu: String(cpus().length), memory: `${memKi}Ki`, pods: '110' },
       allocatable: { cpu: String(cpus().length), memory: `${memKi}Ki`, pods: '110' },
@@ -325,19 +307,7 @@ export class ProcessKubelet {
 
   private async renewLease(): Promise<void> {
     if (!this.client || !this.nodeName || this.stopped) return;
-    const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${this.nodeName}`;
-    const renewTime = new Date().toISOString().replace('Z', '000Z');
-    try {
-      await this.client.mergePatch(path, { spec: { holderIdentity: this.nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime } });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-      const lease: KubeObject = {
-        apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
-        metadata: { name: this.nodeName, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: this.nodeUID! }] },
-        spec: { holderIdentity: this.nodeName, leaseDurationSeconds: LEASE_DURATION_S, renewTime },
-      };
-      await this.client.create('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', lease);
-    }
+    await renewNodeLease(this.client, this.nodeName, this.nodeUID);
   }
 
   private mirrorPath(pod: StaticPod): string {
