@@ -1,6 +1,6 @@
 /**
  * Stacked etcd on the `local` provider with the real etcd: a second control-plane machine joins through the agent's
- * control-plane-join etcd phase (learner added through the etcd API of the first member, found from its mirror Pod's
+ * etcd-join phase (learner added through the etcd API of the first member, found from its mirror Pod's
  * annotation, then promoted), and `etcdctl member list`, run in the first machine's network, shows two started voting
  * members and no learner. Then the management side removes the second member as the Machine controller does (a
  * short-lived client certificate from the etcd CA, a remaining member's client URL), and etcdctl shows one.

@@ -199,10 +199,23 @@ async function kubeletStart(d: JoinData): Promise<void> {
   if (!d.fs.exists(caPath)) d.fs.write(caPath, info.caPem, 0o644);
   writeKubeletFiles(d.fs, d.out, d.kubeletConfigYaml ?? dumpYaml(kubeletConfiguration(cfg, {})), d.cfg.nodeRegistration, { registerTaints: !isControlPlane(d) });
   if (d.dryRun) {
-    d.out.phase('dryrun', 'Would write bootstrap-kubelet.conf and perform the TLS bootstrap');
+    d.out.phase('dryrun', 'Would write bootstrap-kubelet.conf and start the kubelet');
     return;
   }
   d.out.phase('kubelet-start', 'Starting the kubelet');
+}
+
+/**
+ * kubeadm's kubelet-wait-bootstrap: the TLS bootstrap, after etcd-join on a control plane, since its kubelet talks to
+ * its own API server, which cannot serve before the node's etcd member has joined.
+ */
+async function kubeletWaitBootstrap(d: JoinData): Promise<void> {
+  const info = await discover(d);
+  const cfg = await clusterConfig(d);
+  if (d.dryRun) {
+    d.out.phase('dryrun', 'Would perform the TLS bootstrap');
+    return;
+  }
   // ControlPlaneKubeletLocalMode (GA in 1.35): a control plane's kubelet talks to its own API server, not the load
   // balancer, so it never depends on a member of another minor during an upgrade. Its static Pods are already written.
   let server = info.server;
@@ -265,11 +278,13 @@ export function joinWorkflow(): Workflow<JoinData> {
         },
       ],
     },
-    { name: 'kubelet-start', short: 'Write kubelet settings, certificates and (re)start the kubelet', run: kubeletStart },
+    { name: 'kubelet-start', short: 'Write kubelet settings and (re)start the kubelet', run: kubeletStart },
+    // kubeadm 1.35+'s order (ControlPlaneKubeletLocalMode): the etcd member joins before the kubelet's TLS bootstrap
+    { name: 'etcd-join', short: 'Join etcd for control plane nodes', run: cpOnly(async (d) => (d.dryRun ? d.out.phase('dryrun', 'Would add a local etcd member') : joinEtcd(d))) },
+    { name: 'kubelet-wait-bootstrap', short: 'Wait for the kubelet to bootstrap itself', run: kubeletWaitBootstrap },
     {
       name: 'control-plane-join', short: 'Join a machine as a control plane instance',
       phases: [
-        { name: 'etcd', short: 'Add a new local etcd member', run: cpOnly(async (d) => (d.dryRun ? d.out.phase('dryrun', 'Would add a local etcd member') : joinEtcd(d))) },
         {
           name: 'wait-control-plane', short: 'Wait for the new control plane instance to start',
           run: cpOnly(async (d) => {
