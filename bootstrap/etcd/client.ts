@@ -55,6 +55,7 @@ export const EtcdMessages = {
   memberNotFound: 'etcdserver: member not found',
   learnerNotReady: 'etcdserver: can only promote a learner member which is in sync with leader',
   memberNotLearner: 'etcdserver: can only promote a learner member',
+  tooManyLearners: 'etcdserver: too many learner members in cluster',
 } as const;
 
 export const isEtcdError = (err: unknown, message: string): boolean => err instanceof EtcdError && err.etcdMessage === message;

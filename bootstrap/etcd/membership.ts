@@ -102,16 +102,25 @@ export async function promoteLearner(client: EtcdClient, id: string, o: RetryOpt
   });
 }
 
+/** Which member: a node's member carries the node's name once started; an added member that never started has only its peer URL. */
+export interface MemberMatch {
+  name?: string;
+  peerURL?: string;
+}
+
+const matches = (m: EtcdMember, w: MemberMatch): boolean => (!!w.name && m.name === w.name) || (!!w.peerURL && m.peerURLs[0] === w.peerURL);
+
 /**
- * Removes the member named `name` (a node's member carries the node's name). Returns the removed member, or undefined
- * when there was none (already removed: done). Refuses to remove the last voting member.
+ * Removes the member matching `w` (by name, or by peer URL for a learner that never started). Returns the removed
+ * member, or undefined when there was none (already removed: done). Refuses to remove the last voting member.
  */
-export async function removeMemberByName(client: EtcdClient, name: string, o: RetryOptions): Promise<EtcdMember | undefined> {
-  return poll(`etcd: could not remove the member ${name}`, o, async () => {
+export async function removeMember(client: EtcdClient, w: MemberMatch, o: RetryOptions): Promise<EtcdMember | undefined> {
+  const what = w.name ?? w.peerURL ?? '?';
+  return poll(`etcd: could not remove the member ${what}`, o, async () => {
     const members = await client.memberList();
-    const m = members.find((x) => x.name === name);
+    const m = members.find((x) => matches(x, w));
     if (!m) return { done: true, value: undefined };
-    if (!m.isLearner && members.filter((x) => !x.isLearner).length === 1) throw new PermanentEtcdError(`etcd: refusing to remove ${name}, the last voting etcd member`);
+    if (!m.isLearner && members.filter((x) => !x.isLearner).length === 1) throw new PermanentEtcdError(`etcd: refusing to remove ${what}, the last voting etcd member`);
     try {
       await client.memberRemove(m.ID);
     } catch (err) {
@@ -120,3 +129,6 @@ export async function removeMemberByName(client: EtcdClient, name: string, o: Re
     return { done: true, value: m };
   });
 }
+
+/** removeMember by the node's name. */
+export const removeMemberByName = (client: EtcdClient, name: string, o: RetryOptions): Promise<EtcdMember | undefined> => removeMember(client, { name }, o);

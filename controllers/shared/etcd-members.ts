@@ -11,7 +11,7 @@
 import type { Client } from '../../runtime/client.js';
 import { EtcdClient } from '../../bootstrap/etcd/client.js';
 import { CONTROL_PLANE_NODE_SELECTOR, ETCD_POD_SELECTOR, etcdEndpoints, type NodeLike, type PodLike } from '../../bootstrap/etcd/endpoints.js';
-import { PermanentEtcdError, removeMemberByName } from '../../bootstrap/etcd/membership.js';
+import { PermanentEtcdError, removeMember } from '../../bootstrap/etcd/membership.js';
 import { newPrivateKey, signCert, type CertAndKey } from '../../lib/pki.js';
 import type { KubeObject } from '../../runtime/types.js';
 
@@ -28,6 +28,8 @@ export type EtcdRemoval =
 export interface RemoveOptions {
   /** How long to keep retrying one removal in this reconcile (etcd answering "not now"). */
   timeoutMs?: number;
+  /** The machine's peer URL: also matches a member that was added but never started (it has no name yet). */
+  peerURL?: string;
 }
 
 /** A fresh etcd client certificate signed by the cluster's etcd CA (ECDSA P-256: quick to make). */
@@ -35,11 +37,14 @@ export function mintEtcdClientCert(etcdCA: CertAndKey): CertAndKey {
   return signCert({ commonName: ETCD_CLIENT_COMMON_NAME, usages: ['client'], validityDays: CLIENT_CERT_VALIDITY_DAYS }, etcdCA, newPrivateKey('ECDSA-P256'));
 }
 
-/** Removes the etcd member of `nodeName` through the other members; already gone is done. */
+/**
+ * Removes the etcd member of `nodeName` (or, with o.peerURL, the member at that peer URL) through the other members;
+ * already gone is done. nodeName may be empty for a machine whose Node never registered.
+ */
 export async function removeEtcdMemberOfNode(wc: Client, nodeName: string, etcdCA: CertAndKey, o: RemoveOptions = {}): Promise<EtcdRemoval> {
   const pods = (await wc.list<PodLike & KubeObject>({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'kube-system', labelSelector: ETCD_POD_SELECTOR })).items;
   const nodes = (await wc.list<NodeLike & KubeObject>({ apiVersion: 'v1', kind: 'Node' }, { labelSelector: CONTROL_PLANE_NODE_SELECTOR })).items;
-  const { endpoints, source } = etcdEndpoints(pods, nodes, [nodeName]);
+  const { endpoints, source } = etcdEndpoints(pods, nodes, nodeName ? [nodeName] : []);
   if (endpoints.length === 0) {
     // no other control plane is known: this is the last member, or none was ever recorded
     return { result: 'last-member' };
@@ -47,7 +52,7 @@ export async function removeEtcdMemberOfNode(wc: Client, nodeName: string, etcdC
   const cert = mintEtcdClientCert(etcdCA);
   const etcd = new EtcdClient(endpoints, { caPem: etcdCA.certPem, certPem: cert.certPem, keyPem: cert.keyPem });
   try {
-    const removed = await removeMemberByName(etcd, nodeName, { timeoutMs: o.timeoutMs ?? 5000 });
+    const removed = await removeMember(etcd, { ...(nodeName ? { name: nodeName } : {}), ...(o.peerURL ? { peerURL: o.peerURL } : {}) }, { timeoutMs: o.timeoutMs ?? 5000 });
     return removed ? { result: 'removed', id: removed.ID } : { result: 'absent' };
   } catch (err) {
     if (err instanceof PermanentEtcdError) return { result: 'last-member' };

@@ -32,6 +32,8 @@ const ERR = {
   learnerNotReady: [9, 'etcdserver: can only promote a learner member which is in sync with leader'],
   memberNotLearner: [9, 'etcdserver: can only promote a learner member'],
   learnerRPC: [14, 'etcdserver: rpc not supported for learner'],
+  /** etcd's --max-learners is 1 by default: a second join waits (kubeadm retries) until the first is promoted. */
+  tooManyLearners: [9, 'etcdserver: too many learner members in cluster'],
   badRequest: [3, 'invalid request body'],
   stopped: [14, 'etcdserver: server stopped'],
 } as const;
@@ -174,6 +176,7 @@ export class SimEtcd {
         if (!Array.isArray(peerURLs) || peerURLs.length === 0 || !peerURLs.every((u) => typeof u === 'string')) fail(ERR.badRequest);
         const urls = peerURLs as string[];
         if (this.members.some((m) => m.peerURLs.some((u) => urls.includes(u)))) fail(ERR.peerURLExists);
+        if (input.isLearner === true && this.members.some((m) => m.isLearner)) fail(ERR.tooManyLearners);
         const m: SimEtcdMember = { ID: randomID(), name: '', peerURLs: urls, clientURLs: [], isLearner: input.isLearner === true };
         this.members.push(m);
         this.save();

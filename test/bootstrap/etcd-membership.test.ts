@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdClient, EtcdError, EtcdMessages, isStarted } from '../../bootstrap/etcd/client.js';
-import { addLearner, hexID, initialCluster, promoteLearner, removeMemberByName } from '../../bootstrap/etcd/membership.js';
+import { addLearner, hexID, initialCluster, promoteLearner, removeMember, removeMemberByName } from '../../bootstrap/etcd/membership.js';
 import { newSelfSignedCA, signCert } from '../../lib/pki.js';
 import { EtcdMembers } from '../support/etcd-members.js';
 import { eventually } from '../support/eventually.js';
@@ -72,7 +72,11 @@ test('stacked etcd membership on real etcd: learner add, start, promote, list, r
   const ghost = await addLearner(c, EtcdMembers.peerURL('127.37.0.9'), o);
   await assert.rejects(promoteLearner(c, ghost.member.ID, { timeoutMs: 2000 }), new RegExp(`etcd: the learner ${hexID(ghost.member.ID)} did not start within 2s: the etcd member ${hexID(ghost.member.ID)} is not started`));
   assert.equal((await c.memberList()).find((m) => m.ID === ghost.member.ID)?.isLearner, true);
-  await c.memberRemove(ghost.member.ID);
+  // etcd takes one learner at a time (--max-learners=1): a second join waits, retrying, until the first is promoted
+  await assert.rejects(addLearner(c, EtcdMembers.peerURL('127.37.0.8'), { timeoutMs: 1000 }), new RegExp(EtcdMessages.tooManyLearners));
+  // the learner that never started is found by its peer URL (it has no name) and removed
+  assert.equal((await removeMember(c, { peerURL: EtcdMembers.peerURL('127.37.0.9') }, o))?.ID, ghost.member.ID);
+  await assert.rejects(c.memberRemove(ghost.member.ID), /member not found/);
 
   // the last voting member is never removed
   await removeMemberByName(c, 'cp-1', o);

@@ -58,6 +58,11 @@ test('a deleted control plane\'s etcd member is removed through a remaining memb
   assert.equal(removed.result, 'removed');
   assert.deepEqual(sim.list().map((m) => m.name), ['cp-0']);
   assert.deepEqual(await removeEtcdMemberOfNode(wc, 'cp-1', etcdCA), { result: 'absent' });
+  // a learner whose machine never registered a Node (its join failed): found by the machine's peer URL
+  sim.rpc(id0, '/v3/cluster/member/add', { peerURLs: ['https://127.37.1.3:2380'], isLearner: true });
+  const orphan = await removeEtcdMemberOfNode(wc, '', etcdCA, { peerURL: 'https://127.37.1.3:2380' });
+  assert.equal(orphan.result, 'removed');
+  assert.equal(sim.list().length, 1);
   // then the controller deletes its Node
   await wc.delete({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'cp-1' } });
   // cp-0 is the last voting member, and no other control plane is there to ask: left alone
