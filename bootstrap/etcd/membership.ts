@@ -121,6 +121,7 @@ export async function removeMember(client: EtcdClient, w: MemberMatch, o: RetryO
     const m = members.find((x) => matches(x, w));
     if (!m) return { done: true, value: undefined };
     if (!m.isLearner && members.filter((x) => !x.isLearner).length === 1) throw new PermanentEtcdError(`etcd: refusing to remove ${what}, the last voting etcd member`);
+    if (!m.isLearner) await handOverLeadership(client, m, members, o);
     try {
       await client.memberRemove(m.ID);
     } catch (err) {
@@ -132,3 +133,22 @@ export async function removeMember(client: EtcdClient, w: MemberMatch, o: RetryO
 
 /** removeMember by the node's name. */
 export const removeMemberByName = (client: EtcdClient, name: string, o: RetryOptions): Promise<EtcdMember | undefined> => removeMember(client, { name }, o);
+
+/**
+ * Before a voting member goes: if it leads, it hands leadership to another started voting member first (as Cluster
+ * API's ForwardEtcdLeadership does), so the cluster does not sit through an election with no leader. Best effort:
+ * etcd elects a new leader by itself if this fails.
+ */
+async function handOverLeadership(client: EtcdClient, m: EtcdMember, members: EtcdMember[], o: RetryOptions): Promise<void> {
+  try {
+    const leader = (await client.status(client.endpoints[0]!)).leader;
+    if (leader !== m.ID) return;
+    const target = members.find((x) => x.ID !== m.ID && !x.isLearner && isStarted(x));
+    const at = m.clientURLs[0];
+    if (!target || !at) return;
+    await client.moveLeader(at, target.ID);
+    o.progress?.(`etcd leadership moved from ${m.name || hexID(m.ID)} to ${target.name || hexID(target.ID)}`);
+  } catch (err) {
+    o.progress?.(`etcd leadership not moved before removing ${m.name || hexID(m.ID)}: ${(err as Error).message}`);
+  }
+}

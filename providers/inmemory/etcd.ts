@@ -36,6 +36,8 @@ const ERR = {
   tooManyLearners: [9, 'etcdserver: too many learner members in cluster'],
   badRequest: [3, 'invalid request body'],
   stopped: [14, 'etcdserver: server stopped'],
+  notLeader: [9, 'etcdserver: not leader'],
+  badLeaderTransferee: [9, 'etcdserver: bad leader transferee'],
 } as const;
 
 class RpcError extends Error {
@@ -77,6 +79,8 @@ export class SimEtcd {
   private readonly running = new Map<string, number>();
   private readonly servers = new Map<string, Server>();
   private readonly clusterID = randomID();
+  /** The member MoveLeader made leader, while it is a started voting member (else the first such member leads). */
+  private leaderID?: string;
 
   constructor(private readonly file?: string, readonly catchUpMs = 300) {
     if (file && existsSync(file)) this.members = (JSON.parse(readFileSync(file, 'utf8')) as { members: SimEtcdMember[] }).members;
@@ -165,8 +169,14 @@ export class SimEtcd {
     if (!me || !this.running.has(self)) fail(ERR.stopped);
     const header = { cluster_id: this.clusterID, member_id: self, raft_term: '2' };
     if (path === '/v3/maintenance/status') {
-      const leader = this.members.find((m) => !m.isLearner && this.running.has(m.ID));
-      return { header, version: '3.6.0', leader: leader?.ID ?? '0', raftIndex: '1', raftAppliedIndex: '1', ...(me!.isLearner ? { isLearner: true } : {}) };
+      return { header, version: '3.6.0', leader: this.leader() ?? '0', raftIndex: '1', raftAppliedIndex: '1', ...(me!.isLearner ? { isLearner: true } : {}) };
+    }
+    if (path === '/v3/maintenance/transfer-leadership') {
+      if (this.leader() !== self) fail(ERR.notLeader);
+      const target = this.members.find((m) => m.ID === String(input.targetID));
+      if (!target || target.isLearner || !this.running.has(target.ID)) fail(ERR.badLeaderTransferee);
+      this.leaderID = target!.ID;
+      return { header };
     }
     if (path.startsWith('/v3/cluster/member/') && me!.isLearner) fail(ERR.learnerRPC);
     switch (path) {
@@ -203,6 +213,11 @@ export class SimEtcd {
       }
       default: throw new RpcError(5, 'Not Found');
     }
+  }
+
+  private leader(): string | undefined {
+    const voting = (id?: string): boolean => this.members.some((m) => m.ID === id && !m.isLearner && this.running.has(m.ID));
+    return voting(this.leaderID) ? this.leaderID : this.members.find((m) => voting(m.ID))?.ID;
   }
 
   private save(): void {

@@ -60,8 +60,19 @@ test('stacked etcd membership on real etcd: learner add, start, promote, list, r
     assert.deepEqual(list.map((m) => [m.name, m.isLearner, m.clientURLs]).sort(), names.map((n, i) => [n, false, [EtcdMembers.clientURL(ADDR[i])]]));
   }
 
-  // remove cp-2 through another member; it is gone, and its process stops (etcd exits once removed)
-  const removed = await removeMemberByName(new EtcdClient([EtcdMembers.clientURL(ADDR[0])], tls), 'cp-2', o);
+  // make cp-2 the leader, then remove it through another member: it hands leadership over first, then it is gone
+  const ids = Object.fromEntries((await all.memberList()).map((m) => [m.name, m.ID]));
+  const leaderURL = async (): Promise<string> => {
+    const leader = (await c.status(EtcdMembers.clientURL(ADDR[0]))).leader;
+    return EtcdMembers.clientURL(ADDR[names.findIndex((n) => ids[n] === leader)]!);
+  };
+  if ((await c.status(EtcdMembers.clientURL(ADDR[0]))).leader !== ids['cp-2']) await c.moveLeader(await leaderURL(), ids['cp-2']!);
+  assert.equal((await c.status(EtcdMembers.clientURL(ADDR[0]))).leader, ids['cp-2']);
+  await assert.rejects(c.moveLeader(EtcdMembers.clientURL(ADDR[0]), ids['cp-1']!), /not leader/);
+  const said: string[] = [];
+  const removed = await removeMemberByName(new EtcdClient([EtcdMembers.clientURL(ADDR[0])], tls), 'cp-2', { ...o, progress: (m) => said.push(m) });
+  assert.match(said.join('\n'), /etcd leadership moved from cp-2 to cp-[01]/);
+  assert.ok([ids['cp-0'], ids['cp-1']].includes((await c.status(EtcdMembers.clientURL(ADDR[0]))).leader));
   assert.equal(removed?.name, 'cp-2');
   assert.deepEqual((await all.memberList()).map((m) => m.name).sort(), ['cp-0', 'cp-1']);
   assert.equal(await removeMemberByName(all, 'cp-2', o), undefined, 'already gone: done');
