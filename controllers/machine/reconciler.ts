@@ -264,7 +264,7 @@ export class MachineReconciler implements Reconciler {
       input.certificateKey = await keys.read();
       if (!input.certificateKey) return { waiting: 'waiting for the cluster certificate key', reason: 'WaitingForCertificates' };
       input.token = joinTokenSecret(ttl, 'init').token;
-      input.certs = { ca: pki.ca, etcdCA: pki.etcd, frontProxyCA: pki.proxy, sa: { keyPem: pki.sa.keyPem, pubPem: pki.sa.certPem } };
+      input.certs = pki;
     } else {
       let wc: Client;
       try {

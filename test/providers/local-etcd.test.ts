@@ -70,7 +70,7 @@ test('local provider: a joining control plane becomes a started voting etcd memb
   const endpoint = infra.status === 'done' ? infra.value.controlPlaneEndpoint! : { host: '', port: 0 };
   const token = newBootstrapToken();
   const certificateKey = newCertificateKey();
-  const common = { clusterName: 'le', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, bootstrapToken: token, certificateKey };
+  const common = { clusterName: 'le', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, token, certificateKey };
   const c0 = await provider.createOrGetMachine({ cluster, machine: cp0, userData: renderCloudInit({ role: 'init', nodeName: 'cp-0', ...common }) });
   assert.equal(c0.status, 'done', JSON.stringify(c0));
   const addr0 = (c0.status === 'done' ? c0.value : undefined)!.addresses.find((a) => a.type === 'InternalIP')!.address;
