@@ -1,13 +1,11 @@
 /**
  * What happens in the workload cluster when a Machine goes: cordon, drain (evict what the API lets us,
- * skip mirror and DaemonSet Pods, as kubectl drain does), remove the etcd member of a control-plane
- * node, and delete the Node.
+ * skip mirror and DaemonSet Pods, as kubectl drain does), and delete the Node (a control-plane node's etcd member goes
+ * first: etcd-member.ts).
  */
 import type { Client } from '../../runtime/client.js';
 import { ApiError, isNotFound } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
-import type { CertAndKey } from '../../lib/pki.js';
-import { removeEtcdMemberOfNode, type EtcdRemoval } from '../shared/etcd-members.js';
 
 const NODE = { apiVersion: 'v1', kind: 'Node' };
 const POD = { apiVersion: 'v1', kind: 'Pod' };
@@ -61,11 +59,6 @@ export async function drainPass(wc: Client, nodeName: string): Promise<number> {
     }
   }
   return remaining;
-}
-
-/** Removes the node's stacked etcd member (by name, or by the machine's peer URL) through the etcd API (controllers/shared/etcd-members.ts). */
-export function removeEtcdMember(wc: Client, nodeName: string, etcdCA: CertAndKey, peerURL?: string, timeoutMs?: number): Promise<EtcdRemoval> {
-  return removeEtcdMemberOfNode(wc, nodeName, etcdCA, { ...(peerURL ? { peerURL } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 export async function deleteNode(wc: Client, nodeName: string): Promise<void> {

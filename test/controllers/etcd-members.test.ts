@@ -12,6 +12,8 @@ import { Client } from '../../runtime/client.js';
 import { ETCD_CLIENT_COMMON_NAME, mintEtcdClientCert, removeEtcdMemberOfNode } from '../../controllers/shared/etcd-members.js';
 import { newPrivateKey, newSelfSignedCA, signCert } from '../../lib/pki.js';
 import { SimEtcd } from '../../providers/inmemory/etcd.js';
+import { etcdPeerURLOf, removeMachineEtcdMember, removeUnjoinedEtcdMember } from '../../controllers/machine/etcd-member.js';
+import type { Machine } from '../../api/v1alpha1/index.js';
 
 const A = '127.37.1.1';
 const B = '127.37.1.2';
@@ -42,6 +44,15 @@ test('a deleted control plane\'s etcd member is removed through a remaining memb
   assert.match(down ?? '', new RegExp(`etcd: could not remove the member cp-1 within 1s: .*\\(etcd endpoints from the control-plane Nodes: https://${A.replaceAll('.', '\\.')}:2379\\)`));
   assert.ok(down && !down.includes('PRIVATE KEY') && !down.includes(etcdCA.keyPem.split('\n')[1]!));
 
+  // what the Machine controller makes of it: not done, condition False and a Warning Event with the reason
+  const cpMachine = { apiVersion: 'clusterd.dev/v1alpha1', kind: 'Machine', metadata: { name: 'cp-1' }, spec: { clusterName: 'c' }, status: { addresses: [{ type: 'InternalIP', address: B }] } } as Machine;
+  assert.equal(etcdPeerURLOf(cpMachine), `https://${B}:2380`);
+  const noCA = await removeMachineEtcdMember(wc, cpMachine, 'cp-1', undefined, 'c-etcd');
+  assert.deepEqual([noCA.done, noCA.condition.status, noCA.condition.reason, noCA.event?.type, noCA.event?.reason], [false, 'False', 'EtcdMemberRemovalFailed', 'Warning', 'EtcdMemberRemovalFailed']);
+  assert.match(noCA.event?.message ?? '', /could not remove etcd member cp-1: the etcd CA Secret c-etcd \(with its key\) is needed/);
+  // a machine that never joined: one short try, nothing to report, never an error
+  assert.deepEqual(Object.keys(await removeUnjoinedEtcdMember(async () => wc, cpMachine, etcdCA)), ['skipped']);
+
   const sim = new SimEtcd(undefined, 0);
   t.after(() => sim.close());
   const id0 = sim.start({ name: 'cp-0', peerURL: `https://${A}:2380`, clientURLs: [`https://${A}:2379`], initialCluster: `cp-0=https://${A}:2380,cp-1=https://${B}:2380`, state: 'new' });
@@ -54,14 +65,17 @@ test('a deleted control plane\'s etcd member is removed through a remaining memb
   await assert.rejects(removeEtcdMemberOfNode(wc, 'cp-1', { ...other }, { timeoutMs: 1000 }), /could not remove the member cp-1/);
   assert.equal(sim.list().length, 2);
 
-  const removed = await removeEtcdMemberOfNode(wc, 'cp-1', etcdCA);
-  assert.equal(removed.result, 'removed');
+  const removed = await removeMachineEtcdMember(wc, cpMachine, 'cp-1', etcdCA, 'c-etcd');
+  assert.deepEqual([removed.done, removed.condition.status, removed.condition.reason, removed.event?.reason], [true, 'True', 'EtcdMemberRemoved', 'EtcdMemberRemoved']);
+  assert.match(removed.event?.message ?? '', /removed etcd member cp-1 \([0-9a-f]+\) through the etcd API/);
   assert.deepEqual(sim.list().map((m) => m.name), ['cp-0']);
   assert.deepEqual(await removeEtcdMemberOfNode(wc, 'cp-1', etcdCA), { result: 'absent' });
+  assert.deepEqual((await removeMachineEtcdMember(wc, cpMachine, 'cp-1', etcdCA, 'c-etcd')).condition, { type: 'EtcdMemberRemoved', status: 'True', reason: 'EtcdMemberAbsent' });
   // a learner whose machine never registered a Node (its join failed): found by the machine's peer URL
   sim.rpc(id0, '/v3/cluster/member/add', { peerURLs: ['https://127.37.1.3:2380'], isLearner: true });
-  const orphan = await removeEtcdMemberOfNode(wc, '', etcdCA, { peerURL: 'https://127.37.1.3:2380' });
-  assert.equal(orphan.result, 'removed');
+  const orphanMachine = { ...cpMachine, status: { addresses: [{ type: 'InternalIP', address: '127.37.1.3' }] } } as Machine;
+  const orphan = await removeUnjoinedEtcdMember(async () => wc, orphanMachine, etcdCA);
+  assert.match(orphan.event?.message ?? '', /removed etcd member [0-9a-f]+ \(https:\/\/127\.37\.1\.3:2380\), which never joined/);
   assert.equal(sim.list().length, 1);
   // then the controller deletes its Node
   await wc.delete({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'cp-1' } });
