@@ -14,11 +14,14 @@ import type { ReconcileContext, Request, Result } from '../../runtime/types.js';
 import type { InfrastructureProvider, ClusterLike, ProviderMachine } from '../../providers/types.js';
 import { errMessage } from '../shared/deps.js';
 import { MACHINE_GVK } from '../shared/gvk.js';
-import { ControllerAnnotations } from '../shared/names.js';
+import { ControllerAnnotations, secretNames } from '../shared/names.js';
+import { readClusterPKI } from '../shared/pki.js';
+import type { Client } from '../../runtime/client.js';
 import { clusterOf, isPaused } from '../shared/paused.js';
 import { nodeReady, type WorkloadClusters } from '../shared/workload-clusters.js';
 import { MachineBootstrap } from './bootstrap.js';
-import { cordon, deleteNode, drainPass, removeEtcdMember } from './drain.js';
+import { cordon, deleteNode, drainPass } from './drain.js';
+import { removeMachineEtcdMember, removeUnjoinedEtcdMember } from './etcd-member.js';
 import { encodeProvisionedSpec, immutableFieldChanges, isOwnedByMachineSet } from './immutable.js';
 import type { MachineControllerDeps } from './index.js';
 import { machinePhase } from './phase.js';
@@ -278,11 +281,34 @@ export class MachineReconciler extends EnvReconciler {
   }
 
   /** Cordon, drain, the etcd member of a control-plane node, the Node; skipped when the whole cluster goes. */
+  /** The deleted control-plane Machine's etcd member (etcd-member.ts decides; false: not yet). */
+  private async removeEtcdMember(machine: Machine, wc: Client, clusterName: string, nodeName: string): Promise<boolean> {
+    const ns = machine.metadata.namespace ?? 'default';
+    const pki = await readClusterPKI(this.client, ns, clusterName).catch(() => undefined);
+    const o = await removeMachineEtcdMember(wc, machine, nodeName, pki?.etcd, secretNames.etcd(clusterName));
+    machine.status!.conditions = withCondition(machine.status!.conditions, o.condition);
+    if (o.event) this.recorder.event(machine, o.event.type, o.event.reason, o.event.message);
+    return o.done;
+  }
+
+  private async removeUnjoinedEtcdMember(machine: Machine, cluster: Cluster, ctx: ReconcileContext): Promise<void> {
+    const ns = machine.metadata.namespace ?? 'default';
+    const pki = await readClusterPKI(this.client, ns, cluster.metadata.name!).catch(() => undefined);
+    const o = await removeUnjoinedEtcdMember(() => this.workloads.client(ns, cluster.metadata.name!), machine, pki?.etcd);
+    if (o.event) this.recorder.event(machine, o.event.type, o.event.reason, o.event.message);
+    if (o.skipped) ctx.log.info({ err: o.skipped }, 'no etcd member of this machine removed (it never joined, or etcd is not reachable)');
+  }
+
   private async reconcileNodeDeletion(machine: Machine, cluster: Cluster | undefined, ctx: ReconcileContext): Promise<PhaseResult | void> {
     const st = machine.status!;
     const nodeName = st.nodeRef?.name;
-    if (!cluster || cluster.metadata.deletionTimestamp || !nodeName) return;
+    if (!cluster || cluster.metadata.deletionTimestamp) return;
     const ns = machine.metadata.namespace ?? 'default';
+    if (!nodeName) {
+      // A control-plane machine whose Node never registered may still have joined etcd (or be a learner).
+      if (isControlPlaneMachine(machine)) await this.removeUnjoinedEtcdMember(machine, cluster, ctx);
+      return;
+    }
     const started = machine.metadata.annotations?.[ControllerAnnotations.drainStarted];
     if (!started) {
       machine.metadata.annotations = { ...(machine.metadata.annotations ?? {}), [ControllerAnnotations.drainStarted]: new Date().toISOString() };
@@ -299,8 +325,8 @@ export class MachineReconciler extends EnvReconciler {
         return { stop: true, requeueAfter: this.poll };
       }
       if (timedOut) this.recorder.event(machine, 'Warning', 'DrainTimeout', `node ${nodeName} did not drain within ${machine.spec.nodeDrainTimeoutSeconds}s; deleting anyway`);
-      if (isControlPlaneMachine(machine) && (await removeEtcdMember(wc, nodeName))) {
-        this.recorder.event(machine, 'Normal', 'EtcdMemberRemoved', `removed etcd member ${nodeName}`);
+      if (isControlPlaneMachine(machine) && !(await this.removeEtcdMember(machine, wc, cluster.metadata.name!, nodeName))) {
+        return { stop: true, requeueAfter: this.poll };
       }
       await deleteNode(wc, nodeName);
     } catch (err) {

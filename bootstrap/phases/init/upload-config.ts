@@ -1,7 +1,7 @@
 /** init's upload-config phase: the ClusterConfiguration and the KubeletConfiguration, as ConfigMaps joiners read. */
 import * as C from '../../constants.js';
 import type { Phase } from '../../workflow.js';
-import { etcdMembersConfigMap, uploadConfigObjects } from '../../api/objects.js';
+import { uploadConfigObjects } from '../../api/objects.js';
 import { clusterConfigurationDocument } from '../../config/serialize.js';
 import { dumpYaml, kubeletConfiguration } from '../shared.js';
 import { writer, type InitData } from './data.js';
@@ -12,12 +12,6 @@ async function uploadConfig(d: InitData, which: 'kubeadm' | 'kubelet'): Promise<
   if (which === 'kubeadm') {
     d.out.phase('upload-config', `Storing the configuration used in ConfigMap "${C.KUBEADM_CONFIG_CONFIGMAP}" in the "kube-system" Namespace`);
     for (const o of [cm!, role!, rb!]) await w.apply(o);
-    if (d.cfg.cluster.etcd.local) {
-      // clusterd-specific: the stacked etcd membership, for control planes that join later
-      const etcd = d.fs.readIfExists(`${C.MANIFESTS_DIR}/etcd.yaml`);
-      const initial = /--initial-cluster=([^\s"']+)/.exec(etcd ?? '')?.[1];
-      if (initial) await w.apply(etcdMembersConfigMap(initial));
-    }
   } else {
     d.out.phase('kubelet', `Creating a ConfigMap "${C.KUBELET_CONFIG_CONFIGMAP}" in namespace kube-system with the configuration for the kubelets in the cluster`);
     for (const o of [kcm!, krole!, krb!]) await w.apply(o);

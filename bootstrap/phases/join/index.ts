@@ -7,7 +7,8 @@ import { controlPlaneJoinPhase } from './control-plane-join.js';
 import { controlPlanePreparePhase } from './control-plane-prepare.js';
 import type { JoinData } from './data.js';
 import { discoveryPhase } from './discovery.js';
-import { kubeletStartPhase } from './kubelet-start.js';
+import { etcdJoinPhase } from './etcd-join.js';
+import { kubeletStartPhase, kubeletWaitBootstrapPhase } from './kubelet-start.js';
 import { preflightPhase } from './preflight.js';
 import { showResultPhase } from './show-result.js';
 
@@ -15,6 +16,8 @@ export type { JoinData } from './data.js';
 
 export function joinWorkflow(): Workflow<JoinData> {
   return new Workflow<JoinData>('join', [
-    preflightPhase(), discoveryPhase(), controlPlanePreparePhase(), kubeletStartPhase(), controlPlaneJoinPhase(), showResultPhase(),
+    // kubeadm 1.35+'s order (ControlPlaneKubeletLocalMode): the etcd member joins before the kubelet's TLS bootstrap
+    preflightPhase(), discoveryPhase(), controlPlanePreparePhase(), kubeletStartPhase(), etcdJoinPhase(), kubeletWaitBootstrapPhase(),
+    controlPlaneJoinPhase(), showResultPhase(),
   ]);
 }

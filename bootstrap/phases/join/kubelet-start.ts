@@ -1,4 +1,4 @@
-/** join's kubelet-start phase: the kubelet's files, then the TLS bootstrap that gives it its credentials. */
+/** join's kubelet-start phase (the kubelet's files) and kubelet-wait-bootstrap (the TLS bootstrap that gives it its credentials). */
 import type { Phase } from '../../workflow.js';
 import { kubeletTLSBootstrap } from '../../tlsbootstrap.js';
 import { localURL } from '../../kubeconfigs.js';
@@ -12,10 +12,23 @@ async function kubeletStart(d: JoinData): Promise<void> {
   if (!d.fs.exists(caPath)) d.fs.write(caPath, info.caPem, 0o644);
   writeKubeletFiles(d.fs, d.out, d.kubeletConfigYaml ?? dumpYaml(kubeletConfiguration(cfg, {})), d.cfg.nodeRegistration, { registerTaints: !isControlPlane(d) });
   if (d.dryRun) {
-    d.out.phase('dryrun', 'Would write bootstrap-kubelet.conf and perform the TLS bootstrap');
+    d.out.phase('dryrun', 'Would write bootstrap-kubelet.conf and start the kubelet');
     return;
   }
   d.out.phase('kubelet-start', 'Starting the kubelet');
+}
+
+/**
+ * kubeadm's kubelet-wait-bootstrap: the TLS bootstrap, after etcd-join on a control plane, since its kubelet talks to
+ * its own API server, which cannot serve before the node's etcd member has joined.
+ */
+async function kubeletWaitBootstrap(d: JoinData): Promise<void> {
+  const info = await discover(d);
+  const cfg = await clusterConfig(d);
+  if (d.dryRun) {
+    d.out.phase('dryrun', 'Would perform the TLS bootstrap');
+    return;
+  }
   // ControlPlaneKubeletLocalMode (GA in 1.35): a control plane's kubelet talks to its own API server, not the load
   // balancer, so it never depends on a member of another minor during an upgrade. Its static Pods are already written.
   let server = info.server;
@@ -29,4 +42,6 @@ async function kubeletStart(d: JoinData): Promise<void> {
   });
 }
 
-export const kubeletStartPhase = (): Phase<JoinData> => ({ name: 'kubelet-start', short: 'Write kubelet settings, certificates and (re)start the kubelet', run: kubeletStart });
+export const kubeletStartPhase = (): Phase<JoinData> => ({ name: 'kubelet-start', short: 'Write kubelet settings and (re)start the kubelet', run: kubeletStart });
+
+export const kubeletWaitBootstrapPhase = (): Phase<JoinData> => ({ name: 'kubelet-wait-bootstrap', short: 'Wait for the kubelet to bootstrap itself', run: kubeletWaitBootstrap });
