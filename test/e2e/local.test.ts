@@ -258,17 +258,19 @@ test('4. security, against the real API server: worker kubelet credentials, a bo
   const worker = ms.find((m) => !isCP(m))!.metadata.name!;
   const other = ms.find((m) => m.metadata.name !== worker)!.status!.nodeRef!.name;
   const ca = host.file(worker, 'etc/kubernetes/pki/ca.crt');
-  const kubectlAs = async (who: string[], ...args: string[]): Promise<{ ok: boolean; out: string }> => {
+  type Result = { ok: boolean; out: string; err: string };
+  const kubectlAs = async (who: string[], ...args: string[]): Promise<Result> => {
     try {
-      const { stdout } = await exec(kubeBinary(TO, 'kubectl'), ['--kubeconfig', '/dev/null', '--server', server, '--certificate-authority', ca, '--request-timeout=10s', ...who, ...args]);
-      return { ok: true, out: stdout };
+      const { stdout, stderr } = await exec(kubeBinary(TO, 'kubectl'), ['--kubeconfig', '/dev/null', '--server', server, '--certificate-authority', ca, '--request-timeout=10s', ...who, ...args]);
+      return { ok: true, out: stdout, err: stderr };
     } catch (err) {
-      return { ok: false, out: String((err as { stderr?: string }).stderr ?? err) };
+      const x = err as { stdout?: string; stderr?: string };
+      return { ok: false, out: x.stdout ?? '', err: x.stderr ?? String(err) };
     }
   };
-  const forbidden = (r: { ok: boolean; out: string }, what: string): void => {
+  const forbidden = (r: Result, what: string): void => {
     assert.equal(r.ok, false, `${what} must be refused`);
-    assert.match(r.out, /Forbidden|forbidden/, `${what}: refused by authorization (${r.out})`);
+    assert.match(r.err, /Forbidden|forbidden/, `${what}: refused by authorization (${r.err})`);
   };
 
   // The worker kubelet's own client certificate, as its kubeconfig points to it.

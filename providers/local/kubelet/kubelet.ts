@@ -24,7 +24,7 @@ import { parseFlags } from '../../inmemory/staticpods.js';
 import { prepareHostPath, ProcessContainer, type Bind, type ContainerSpec, type ContainerState } from './container.js';
 import { containerCommand, containerEnv } from './container-env.js';
 import { resolveImage } from './images.js';
-import { podDir, preparePodVolumes, type BoundPod, type PodVolume } from './pod-volumes.js';
+import { podDir, preparePodVolumes, VOLUME_REFRESH_MS, type BoundPod, type PodVolume } from './pod-volumes.js';
 
 export const MANIFESTS_DIR = '/etc/kubernetes/manifests';
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
@@ -62,6 +62,8 @@ interface StaticPod {
   eventsSent: Set<string>;
   /** Condition type → [status, when it last changed], so lastTransitionTime means what it says. */
   transitions: Map<string, [string, string]>;
+  /** A bound Pod's volumes were made (or refreshed: its token) at this time. */
+  volumesAt?: number;
 }
 
 export interface ProcessKubeletOptions {
@@ -394,7 +396,14 @@ export class ProcessKubelet {
     for (const [key, pod] of [...this.pods]) {
       if (pod.source !== 'api') continue;
       const now = bound.get(key);
-      if (now && !now.metadata.deletionTimestamp) continue;
+      if (now && !now.metadata.deletionTimestamp) {
+        if (Date.now() - (pod.volumesAt ?? 0) > VOLUME_REFRESH_MS) {
+          const again = await preparePodVolumes(this.client!, now as unknown as BoundPod);
+          if (again instanceof Error) this.warnOnce(`pod ${now.metadata.namespace}/${now.metadata.name}: volume refresh failed`, again);
+          else pod.volumesAt = Date.now();
+        }
+        continue;
+      }
       this.pods.delete(key);
       await Promise.allSettled(pod.containers.map((c) => c.stop()));
       rmSync(podDir(pod.uid), { recursive: true, force: true });
@@ -422,6 +431,7 @@ export class ProcessKubelet {
         await this.client!.mergePatch(`${this.mirrorPath(pod)}/status`, { status: this.podStatus(pod) }).catch(() => undefined);
         continue;
       }
+      pod.volumesAt = Date.now();
       this.startContainers(pod, volumes);
       this.pods.set(key, pod);
       this.statusDirty = true;

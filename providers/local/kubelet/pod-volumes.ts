@@ -8,7 +8,7 @@
  *   - downwardAPI, emptyDir, hostPath.
  * Anything else is an Error that names the volume, so the Pod is reported waiting with that reason.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { ApiError, type KubeClient } from '../../inmemory/kubeclient.js';
 import { prepareHostPath } from './container.js';
@@ -44,6 +44,8 @@ export const podDir = (uid: string): string => join('/var/lib/kubelet/pods', uid
 
 /** A TokenRequest's default lifetime as the kubelet's projected volumes ask for it (3607 s: an hour, with slack). */
 const DEFAULT_TOKEN_SECONDS = 3607;
+/** The kubelet renews a projected token once 80% of its lifetime has passed; volumes are remade then. */
+export const VOLUME_REFRESH_MS = DEFAULT_TOKEN_SECONDS * 1000 * 0.8;
 
 type Files = Map<string, { data: Buffer; mode: number }>;
 
@@ -138,7 +140,8 @@ export async function preparePodVolumes(client: KubeClient, pod: BoundPod): Prom
       const plugin = v.configMap ? 'configmap' : v.secret ? 'secret' : v.projected ? 'projected' : v.downwardAPI ? 'downward-api' : 'empty-dir';
       const dir = join(podDir(pod.metadata.uid), 'volumes', `kubernetes.io~${plugin}`, v.name);
       const files = await volumeFiles(client, pod, v);
-      rmSync(dir, { recursive: true, force: true });
+      // Written in place, never removed first: a running container has this folder bound, and a refresh (a new
+      // token) must show through its mount.
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       for (const [p, f] of files ?? []) {
         mkdirSync(dirname(join(dir, p)), { recursive: true });
