@@ -10,8 +10,8 @@ import * as C from './constants.js';
 import { type AgentIO, HostFS, Printer } from './context.js';
 import { initConfiguration, joinConfiguration, parseConfigDocuments, type ConfigDocuments } from './config/load.js';
 import { parseDuration } from './config/schema.js';
-import { initWorkflow, type InitData } from './phases/init.js';
-import { joinWorkflow, type JoinData } from './phases/join.js';
+import { initWorkflow, type InitData } from './phases/init/index.js';
+import { joinWorkflow, type JoinData } from './phases/join/index.js';
 import { detectHost, type HostFacts } from './host.js';
 
 type FlagKind = 'string' | 'bool' | 'list';

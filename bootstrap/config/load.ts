@@ -190,6 +190,7 @@ function timeouts(v: unknown, legacy: { controlPlane?: unknown; discovery?: unkn
   return {
     controlPlaneComponentHealthCheck: d(r.controlPlaneComponentHealthCheck ?? legacy.controlPlane, 4 * 60_000),
     kubernetesAPICall: d(r.kubernetesAPICall, 60_000),
+    etcdAPICall: d(r.etcdAPICall, 2 * 60_000),
     tlsBootstrap: d(r.tlsBootstrap, 5 * 60_000),
     discovery: d(r.discovery ?? legacy.discovery, 5 * 60_000),
   };

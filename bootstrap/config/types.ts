@@ -95,6 +95,8 @@ export interface APIEndpoint {
 export interface Timeouts {
   controlPlaneComponentHealthCheck: number;
   kubernetesAPICall: number;
+  /** Each etcd membership call, retried until this (kubeadm's default 2m). */
+  etcdAPICall: number;
   tlsBootstrap: number;
   discovery: number;
 }

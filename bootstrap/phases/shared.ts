@@ -1,4 +1,7 @@
-/** Steps both init and join take: preflight reporting, kubelet files, waiting for the API server, marking a control plane. */
+/**
+ * Steps both init and join take: preflight reporting, static Pod manifests, kubelet files, waiting for the API server,
+ * marking a control plane.
+ */
 import { hostname } from 'node:os';
 import yaml from 'js-yaml';
 import type { V1Node } from '@kubernetes/client-node';
@@ -11,7 +14,7 @@ import { onHost, type HostFacts } from '../host.js';
 import { formatDuration } from '../config/schema.js';
 import { httpsGetJSON } from '../discovery.js';
 import { type Component, isSupportedVersion, SUPPORTED_MINORS, unknownFlags } from '../flags.js';
-import { componentCommand, flagNames, type PodManifest } from '../manifests.js';
+import { componentCommand, flagNames, manifestYaml, type PodManifest } from '../manifests.js';
 
 export interface PreflightResult {
   name: string;
@@ -110,6 +113,12 @@ export function writeKubeletFiles(fs: HostFS, out: Printer, kubeletYaml: string,
   const line = [...flags.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `--${k}=${v}`).join(' ');
   out.phase('kubelet-start', `Writing kubelet environment file with flags to file "${C.KUBELET_FLAGS_ENV}"`);
   fs.write(C.KUBELET_FLAGS_ENV, `KUBELET_KUBEADM_ARGS="${line}"\n`, 0o644);
+}
+
+/** Writes a static Pod manifest where the kubelet reads them (kubeadm's WriteStaticPodToDisk). */
+export function writeManifest(fs: HostFS, out: Printer, tag: string, m: PodManifest): void {
+  out.phase(tag, `Creating static Pod manifest for "${m.metadata.name}"`);
+  fs.write(`${C.MANIFESTS_DIR}/${m.metadata.name}.yaml`, manifestYaml(m), 0o600);
 }
 
 export function dumpYaml(o: unknown): string {

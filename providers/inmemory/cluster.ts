@@ -18,6 +18,7 @@ import { startHealthServer, type HealthOptions, type HealthServer } from './heal
 import type { SimMachine } from './machine.js';
 import type { PodHost } from './kubelet.js';
 import { imageVersion, readFlagFile, type StaticPod } from './staticpods.js';
+import { SimEtcd } from './etcd.js';
 
 /** How long a stopping member's API server keeps serving after it left the load balancer. */
 const API_SERVER_DRAIN_MS = 1000;
@@ -50,8 +51,10 @@ export class SimCluster implements PodHost {
   private activeKcm?: { machine: string; cm?: ControllerManager };
   private kcmRetry?: NodeJS.Timeout;
   private closed = false;
-  /** Simulated etcd members running: member name → peer URL, from each etcd static Pod's flags. */
-  readonly etcdMembers = new Map<string, string>();
+  /** The cluster's simulated etcd membership, answering etcd's JSON API on each member's client URL. */
+  private simEtcd?: SimEtcd;
+  /** The etcd member each machine runs: machine → member ID. */
+  private readonly etcdMemberOf = new Map<string, string>();
   /** How long a joining etcd member takes to catch up with the leader before it reports healthy (and may be promoted). */
   static etcdCatchUpMs = 300;
   /** Components each machine runs, for `kubectl`-less inspection in tests and the bench. */
@@ -96,7 +99,7 @@ export class SimCluster implements PodHost {
         break;
       case 'kube-scheduler': await this.startHealth(machine, pod, 10259); break;
       case 'etcd': {
-        this.etcdMembers.set(machine, pod.flags.get('initial-advertise-peer-urls') ?? pod.flags.get('listen-peer-urls') ?? '');
+        await this.startEtcd(machine, root, pod);
         // its /health on --listen-metrics-urls: a member joining an existing cluster replicates the log first
         const joining = pod.flags.get('initial-cluster-state') === 'existing';
         const ready = Date.now() + (joining ? SimCluster.etcdCatchUpMs : 0);
@@ -131,28 +134,50 @@ export class SimCluster implements PodHost {
         await this.stopHealth(machine, component);
         break;
       case 'kube-scheduler': await this.stopHealth(machine, component); break;
-      case 'etcd':
-        this.etcdMembers.delete(machine);
+      case 'etcd': {
+        const id = this.etcdMemberOf.get(machine);
+        this.etcdMemberOf.delete(machine);
+        if (id) await this.etcd().stop(id);
         await this.stopHealth(machine, component);
         break;
+      }
       default: break;
     }
   }
 
+  /** The simulated etcd, opened on first use (its membership file lives with the cluster's store). */
+  etcd(): SimEtcd {
+    this.simEtcd ??= new SimEtcd(join(this.dir, 'etcd', 'members.json'), SimCluster.etcdCatchUpMs);
+    return this.simEtcd;
+  }
+
+  /** The etcd membership as `etcdctl member list` shows it, with whether each member's process runs. */
+  etcdMembership(): { name: string; peerURL: string; learner: boolean; running: boolean }[] {
+    return this.etcd().list().map((m) => ({ name: m.name, peerURL: m.peerURLs[0] ?? '', learner: m.isLearner, running: m.running }));
+  }
+
   /**
-   * The simulated etcd's membership as etcd would list it: each recorded member (the agent keeps the record in the
-   * cluster's own store, which is this simulated etcd's data) with whether it is still a learner, and whether its
-   * member process runs.
+   * Starts the machine's member as etcd would from its static Pod's flags (refused, like a crashing container, when
+   * it was never added), serving its client URL on the machine's address with its own certificates.
    */
-  async etcdMembership(): Promise<{ name: string; peerURL: string; learner: boolean; running: boolean }[]> {
-    const cm = await this.store().get({ resource: '/configmaps', namespace: 'kube-system', name: 'clusterd-etcd-members' });
-    const data = ((cm as { data?: Record<string, string> } | undefined)?.data) ?? {};
-    const parse = (v: string | undefined, learner: boolean) => (v ?? '').split(',').filter(Boolean).map((kv) => {
-      const i = kv.indexOf('=');
-      const name = kv.slice(0, i);
-      return { name, peerURL: kv.slice(i + 1), learner, running: this.etcdMembers.has(name) };
+  private async startEtcd(machine: string, root: string, pod: StaticPod): Promise<void> {
+    const f = pod.flags;
+    const address = this.machines.get(machine)?.record.address;
+    const client = new URL((f.get('advertise-client-urls') ?? '').split(',')[0] || `https://${address}:2379`);
+    const host = client.hostname === '127.0.0.1' || client.hostname === 'localhost' ? address : client.hostname;
+    const id = this.etcd().start({
+      name: f.get('name') ?? machine,
+      peerURL: (f.get('initial-advertise-peer-urls') ?? '').split(',')[0] ?? '',
+      clientURLs: (f.get('advertise-client-urls') ?? '').split(',').filter(Boolean),
+      initialCluster: f.get('initial-cluster') ?? '',
+      state: f.get('initial-cluster-state') === 'existing' ? 'existing' : 'new',
     });
-    return [...parse(data.members, false), ...parse(data.learners, true)];
+    this.etcdMemberOf.set(machine, id);
+    if (!host) return;
+    await this.etcd().serve(id, {
+      host, port: Number(client.port || 2379),
+      certPem: readFlagFile(root, f, 'cert-file'), keyPem: readFlagFile(root, f, 'key-file'), clientCAPem: readFlagFile(root, f, 'trusted-ca-file'),
+    });
   }
 
   /** The component's health endpoint at its --bind-address:--secure-port, 127.0.0.1 being the machine's own address. */
@@ -286,6 +311,8 @@ export class SimCluster implements PodHost {
     this.healthServers.clear();
     await this.lb?.close();
     this.lb = undefined;
+    await this.simEtcd?.close();
+    this.etcdMemberOf.clear();
     this.storage?.close();
     this.storage = undefined;
   }

@@ -4,7 +4,7 @@ import { checkConfigAPIVersion, initConfiguration, joinConfiguration, parseConfi
 import { apiServerManifest, controllerManagerManifest, etcdManifest, schedulerManifest, componentCommand, flagNames } from '../../bootstrap/manifests.js';
 import { flagTable, unknownFlags } from '../../bootstrap/flags.js';
 import { Workflow } from '../../bootstrap/workflow.js';
-import { initWorkflow } from '../../bootstrap/phases/init.js';
+import { initWorkflow } from '../../bootstrap/phases/init/index.js';
 
 const V3 = `apiVersion: kubeadm.k8s.io/v1beta3
 kind: InitConfiguration

@@ -1,30 +1,29 @@
 /** `clusterd agent join`: kubeadm join's workflow, for workers and (with --control-plane) control-plane nodes. */
 import yaml from 'js-yaml';
-import * as C from '../constants.js';
-import type { ClusterConfiguration, JoinConfiguration } from '../config/types.js';
-import type { HostFS, Printer } from '../context.js';
-import { Workflow } from '../workflow.js';
-import { type ClusterInfo, fileDiscovery, tokenDiscovery } from '../discovery.js';
-import { kubeletTLSBootstrap } from '../tlsbootstrap.js';
-import { ClusterClient, describeApiError, isNotFound, isConflict } from '../api/client.js';
-import { bootstrapKubeconfig } from '../tlsbootstrap.js';
-import { checkConfigAPIVersion, clusterConfiguration } from '../config/load.js';
-import { CertificateKeyMismatchError, decryptCerts, SHARED_CERT_FILES, secretKeyForFile } from '../copycerts.js';
-import { certDefinitions, runCertPhase, runSAPhase } from '../certs.js';
-import { kubeconfigDefinitions, localURL, runKubeconfigPhase } from '../kubeconfigs.js';
+import * as C from '../../constants.js';
+import type { ClusterConfiguration, JoinConfiguration } from '../../config/types.js';
+import type { HostFS, Printer } from '../../context.js';
+import { Workflow } from '../../workflow.js';
+import { type ClusterInfo, fileDiscovery, tokenDiscovery } from '../../discovery.js';
+import { kubeletTLSBootstrap } from '../../tlsbootstrap.js';
+import { ClusterClient, describeApiError, isNotFound, isConflict } from '../../api/client.js';
+import { bootstrapKubeconfig } from '../../tlsbootstrap.js';
+import { checkConfigAPIVersion, clusterConfiguration } from '../../config/load.js';
+import { CertificateKeyMismatchError, decryptCerts, SHARED_CERT_FILES, secretKeyForFile } from '../../copycerts.js';
+import { certDefinitions, runCertPhase, runSAPhase } from '../../certs.js';
+import { kubeconfigDefinitions, localURL, runKubeconfigPhase } from '../../kubeconfigs.js';
 import {
   apiServerManifest, componentCommand, controllerManagerManifest, etcdManifest, etcdPeerURL, membersFromInitialCluster, schedulerManifest,
   type ManifestInput, type PodManifest,
-} from '../manifests.js';
-import { joinHostPort } from '../netutil.js';
-import { onHost, type HostFacts } from '../host.js';
-import { httpGetJSON } from '../discovery.js';
-import { etcdMembersConfigMap } from '../api/objects.js';
+} from '../../manifests.js';
+import { joinHostPort } from '../../netutil.js';
+import { onHost, type HostFacts } from '../../host.js';
+import { httpGetJSON } from '../../discovery.js';
+import { etcdMembersConfigMap } from '../../api/objects.js';
 import {
   checkManifestsDir, checkNodeName, checkTargetVersion, controlPlaneHealthChecks, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight,
-  waitForAPIServer, waitForControlPlaneComponents, writeKubeletFiles, type PreflightResult,
-} from './shared.js';
-import { writeManifest } from './init.js';
+  waitForAPIServer, waitForControlPlaneComponents, writeKubeletFiles, writeManifest, type PreflightResult,
+} from '../shared.js';
 
 export interface JoinData {
   fs: HostFS;

@@ -1,32 +1,32 @@
 /** `clusterd agent init`: kubeadm init's workflow, phase by phase. */
 import { createServer } from 'node:net';
-import * as C from '../constants.js';
-import type { InitConfiguration } from '../config/types.js';
-import type { HostFS, Printer } from '../context.js';
-import { type Phase, Workflow } from '../workflow.js';
-import { certDefinitions, isExternalCA, runCertPhase, runSAPhase } from '../certs.js';
-import { controlPlaneURL, kubeconfigDefinitions, runKubeconfigPhase } from '../kubeconfigs.js';
+import * as C from '../../constants.js';
+import type { InitConfiguration } from '../../config/types.js';
+import type { HostFS, Printer } from '../../context.js';
+import { type Phase, Workflow } from '../../workflow.js';
+import { certDefinitions, isExternalCA, runCertPhase, runSAPhase } from '../../certs.js';
+import { controlPlaneURL, kubeconfigDefinitions, runKubeconfigPhase } from '../../kubeconfigs.js';
 import {
-  apiServerManifest, CONTROL_PLANE_COMPONENTS, controllerManagerManifest, etcdManifest, manifestYaml,
-  schedulerManifest, type ManifestInput, type PodManifest,
-} from '../manifests.js';
+  apiServerManifest, CONTROL_PLANE_COMPONENTS, controllerManagerManifest, etcdManifest,
+  schedulerManifest, type ManifestInput,
+} from '../../manifests.js';
 import type { V1ClusterRoleBinding } from '@kubernetes/client-node';
-import { ClusterClient, describeApiError, isForbidden, NotServedError, statusCode, type ObjectWriter, DryRunWriter } from '../api/client.js';
+import { ClusterClient, describeApiError, isForbidden, NotServedError, statusCode, type ObjectWriter, DryRunWriter } from '../../api/client.js';
 import {
   bootstrapClusterRoles, bootstrapTokenRBAC, clusterAdminsBinding, clusterInfoConfigMap, clusterInfoKubeconfig, clusterInfoRBAC, etcdMembersConfigMap,
   kubeadmCertsRBAC, uploadConfigObjects,
-} from '../api/objects.js';
-import { coreDNSObjects, kubeProxyObjects } from '../api/addons.js';
-import { bootstrapTokenSecret, computeJWS, newBootstrapToken, parseBootstrapToken, bootstrapTokenSecretName } from '../tokens.js';
-import { encryptCerts, newCertificateKey, SHARED_CERT_FILES } from '../copycerts.js';
-import { clusterConfigurationDocument } from '../config/serialize.js';
-import { formatDuration } from '../config/schema.js';
-import { caCertHash } from '../../lib/pki.js';
+} from '../../api/objects.js';
+import { coreDNSObjects, kubeProxyObjects } from '../../api/addons.js';
+import { bootstrapTokenSecret, computeJWS, newBootstrapToken, parseBootstrapToken, bootstrapTokenSecretName } from '../../tokens.js';
+import { encryptCerts, newCertificateKey, SHARED_CERT_FILES } from '../../copycerts.js';
+import { clusterConfigurationDocument } from '../../config/serialize.js';
+import { formatDuration } from '../../config/schema.js';
+import { caCertHash } from '../../../lib/pki.js';
 import {
   checkManifestsDir, checkNodeName, checkTargetVersion, controlPlaneHealthChecks, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight,
-  waitForControlPlaneComponents, writeKubeletFiles, type PreflightResult,
-} from './shared.js';
-import { onHost, type HostFacts } from '../host.js';
+  waitForControlPlaneComponents, writeKubeletFiles, writeManifest, type PreflightResult,
+} from '../shared.js';
+import { onHost, type HostFacts } from '../../host.js';
 
 export interface InitData {
   fs: HostFS;
@@ -90,11 +90,6 @@ function manifestInput(d: InitData): ManifestInput {
     cfg: d.cfg.cluster, nodeName: d.cfg.nodeRegistration.name, local: d.cfg.localAPIEndpoint,
     externalCA: isExternalCA(d.fs, d.cfg.cluster.certificatesDir, 'ca'),
   };
-}
-
-export function writeManifest(fs: HostFS, out: Printer, tag: string, m: PodManifest): void {
-  out.phase(tag, `Creating static Pod manifest for "${m.metadata.name}"`);
-  fs.write(`${C.MANIFESTS_DIR}/${m.metadata.name}.yaml`, manifestYaml(m), 0o600);
 }
 
 async function portFree(host: string, port: number): Promise<boolean> {
