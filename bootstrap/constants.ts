@@ -66,5 +66,3 @@ export const LABEL_CONTROL_PLANE = 'node-role.kubernetes.io/control-plane';
 export const LABEL_EXCLUDE_LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
 export const ANNOTATION_APISERVER_ENDPOINT = 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint';
 export const ANNOTATION_ETCD_CLIENT_URLS = 'kubeadm.kubernetes.io/etcd.advertise-client-urls';
-/** clusterd's API-visible record of the stacked etcd members (kubeadm asks etcd itself; there is no etcd here to ask). */
-export const ETCD_MEMBERS_CONFIGMAP = 'clusterd-etcd-members';

@@ -282,11 +282,3 @@ export function componentCommand(m: PodManifest): string[] {
 }
 
 export const CONTROL_PLANE_COMPONENTS: Component[] = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
-
-/** Reads the members recorded in an etcd manifest's --initial-cluster. */
-export function membersFromInitialCluster(value: string): EtcdMember[] {
-  return value.split(',').filter(Boolean).map((kv) => {
-    const i = kv.indexOf('=');
-    return { name: kv.slice(0, i), peerURL: kv.slice(i + 1) };
-  });
-}

@@ -93,12 +93,3 @@ export function kubeadmCertsRBAC(): KubeObject[] {
     roleBinding(C.KUBEADM_CERTS_ROLE, 'kube-system', C.KUBEADM_CERTS_ROLE, [group(C.NODE_BOOTSTRAP_TOKEN_AUTH_GROUP)]),
   ];
 }
-
-/** clusterd's record of the stacked etcd members, read by joining control planes (kubeadm asks etcd itself). */
-export function etcdMembersConfigMap(initialCluster: string, learners = ''): KubeObject {
-  // members: voting members, learners: added but not yet promoted (EtcdLearnerMode), both as name=peerURL lists
-  return {
-    kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: C.ETCD_MEMBERS_CONFIGMAP, namespace: 'kube-system' },
-    data: { members: initialCluster, ...(learners ? { learners } : {}) },
-  };
-}

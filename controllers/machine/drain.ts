@@ -1,16 +1,16 @@
 /**
  * What happens in the workload cluster when a Machine goes: cordon, drain (evict what the API lets us,
- * skip mirror and DaemonSet Pods, as kubectl drain does), forget the etcd member of a control-plane
+ * skip mirror and DaemonSet Pods, as kubectl drain does), remove the etcd member of a control-plane
  * node, and delete the Node.
  */
 import type { Client } from '../../runtime/client.js';
-import { ApiError, isConflict, isNotFound } from '../../runtime/errors.js';
+import { ApiError, isNotFound } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
-import { ETCD_MEMBERS_CONFIGMAP } from '../../bootstrap/constants.js';
+import type { CertAndKey } from '../../lib/pki.js';
+import { removeEtcdMemberOfNode, type EtcdRemoval } from '../shared/etcd-members.js';
 
 const NODE = { apiVersion: 'v1', kind: 'Node' };
 const POD = { apiVersion: 'v1', kind: 'Pod' };
-const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' };
 
 interface PodLike extends KubeObject {
   status?: { phase?: string };
@@ -63,32 +63,9 @@ export async function drainPass(wc: Client, nodeName: string): Promise<number> {
   return remaining;
 }
 
-/**
- * Removes the node from the stacked etcd membership. There is no etcd to ask here: bootstrap records the
- * members in kube-system/clusterd-etcd-members as `data.members` = "name=peerURL,..." (etcd's
- * --initial-cluster syntax), so the member is taken out of that list, compare-and-swap on resourceVersion.
- * Returns true when a member was removed.
- */
-export async function removeEtcdMember(wc: Client, nodeName: string): Promise<boolean> {
-  for (let attempt = 0; ; attempt++) {
-    let cm: KubeObject & { data?: Record<string, string> };
-    try {
-      cm = await wc.get(CONFIGMAP, { namespace: 'kube-system', name: ETCD_MEMBERS_CONFIGMAP });
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-    const members = (cm.data?.members ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
-    const kept = members.filter((m) => m.slice(0, m.indexOf('=')) !== nodeName);
-    if (kept.length === members.length) return false;
-    if (kept.length === 0) throw new Error(`refusing to remove ${nodeName}, the last etcd member`);
-    try {
-      await wc.update({ ...cm, ...CONFIGMAP, data: { ...(cm.data ?? {}), members: kept.join(',') } });
-      return true;
-    } catch (err) {
-      if (!isConflict(err) || attempt >= 5) throw err;
-    }
-  }
+/** Removes the node's stacked etcd member through the etcd API (controllers/shared/etcd-members.ts). */
+export function removeEtcdMember(wc: Client, nodeName: string, etcdCA: CertAndKey): Promise<EtcdRemoval> {
+  return removeEtcdMemberOfNode(wc, nodeName, etcdCA);
 }
 
 export async function deleteNode(wc: Client, nodeName: string): Promise<void> {

@@ -13,6 +13,8 @@ export const MachineConditions = {
   /** False when a MachineSet-owned Machine's version or infrastructure was edited (refused, not acted on). */
   SpecImmutable: 'SpecImmutable',
   Draining: 'Draining',
+  /** A deleted control-plane Machine's etcd member: True once removed (or gone), False with the etcd error while not. */
+  EtcdMemberRemoved: 'EtcdMemberRemoved',
 } as const;
 
 /** Ready, available and friends are defined once, in controllers/shared/machine-state.ts; re-exported here. */

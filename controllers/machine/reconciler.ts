@@ -21,6 +21,7 @@ import { readClusterPKI, SECRET_GVK } from '../cluster/secrets.js';
 import { nodeReady, WorkloadClusters } from '../cluster/workload.js';
 import { bootstrapExtras, machineVersion, type BootstrapDataInput, type CloudInitRenderer } from './bootstrap-data.js';
 import { resolveFileContent } from './file-content.js';
+import { hexID } from '../../bootstrap/etcd/membership.js';
 import { cordon, deleteNode, drainPass, removeEtcdMember } from './drain.js';
 import { encodeProvisionedSpec, immutableFieldChanges, isOwnedByMachineSet } from './immutable.js';
 import { machinePhase } from './phase.js';
@@ -363,6 +364,30 @@ export class MachineReconciler implements Reconciler {
     return ignoreNotFound(this.client.get(SECRET_GVK, { namespace, name }));
   }
 
+  /**
+   * A control-plane Machine's etcd member is removed through the etcd API before its Node and machine go (false: not
+   * yet; the condition and a Warning Event say why, and the deletion waits, since a machine gone with its member still
+   * voting leaves etcd one failure from losing quorum).
+   */
+  private async removeEtcdMember(machine: Machine, wc: Client, ns: string, clusterName: string, nodeName: string): Promise<boolean> {
+    let message: string;
+    try {
+      const pki = await readClusterPKI(this.client, ns, clusterName);
+      if (!pki?.etcd.keyPem) throw new Error(`the etcd CA Secret ${secretNames.etcd(clusterName)} (with its key) is needed to sign an etcd client certificate`);
+      const r = await removeEtcdMember(wc, nodeName, pki.etcd);
+      if (r.result === 'removed') this.recorder.event(asKube(machine), 'Normal', 'EtcdMemberRemoved', `removed etcd member ${nodeName} (${hexID(r.id)}) through the etcd API`);
+      machine.status!.conditions = setCondition(machine.status!.conditions, {
+        type: MachineConditions.EtcdMemberRemoved, status: 'True', reason: r.result === 'removed' ? 'EtcdMemberRemoved' : r.result === 'absent' ? 'EtcdMemberAbsent' : 'EtcdLastMember',
+      });
+      return true;
+    } catch (err) {
+      message = `could not remove etcd member ${nodeName}: ${errMessage(err)}`;
+    }
+    machine.status!.conditions = setCondition(machine.status!.conditions, { type: MachineConditions.EtcdMemberRemoved, status: 'False', reason: 'EtcdMemberRemovalFailed', message });
+    this.recorder.event(asKube(machine), 'Warning', 'EtcdMemberRemovalFailed', message);
+    return false;
+  }
+
   /** Drain, etcd member, Node, provider machine, finalizer: each step repeated until it is done. */
   private async reconcileDelete(machine: Machine, cluster: Cluster | undefined, ctx: ReconcileContext): Promise<Result> {
     if (!(machine.metadata.finalizers ?? []).includes(Finalizers.machine)) return {};
@@ -394,8 +419,9 @@ export class MachineReconciler implements Reconciler {
           return { requeueAfter: this.poll };
         }
         if (timedOut) this.recorder.event(asKube(machine), 'Warning', 'DrainTimeout', `node ${nodeName} did not drain within ${machine.spec.nodeDrainTimeoutSeconds}s; deleting anyway`);
-        if (isControlPlaneMachine(machine) && (await removeEtcdMember(wc, nodeName))) {
-          this.recorder.event(asKube(machine), 'Normal', 'EtcdMemberRemoved', `removed etcd member ${nodeName}`);
+        if (isControlPlaneMachine(machine) && !(await this.removeEtcdMember(machine, wc, ns, cluster.metadata.name!, nodeName))) {
+          await helper.patch(asKube(machine));
+          return { requeueAfter: this.poll };
         }
         await deleteNode(wc, nodeName);
       } catch (err) {

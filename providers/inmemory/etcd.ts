@@ -65,11 +65,13 @@ export interface MemberStart {
   /** --initial-cluster (name=peerURL,...) and --initial-cluster-state. */
   initialCluster: string;
   state: 'new' | 'existing';
+  /** How long this member takes to catch up with the leader (default: the cluster's catchUpMs). */
+  catchUpMs?: number;
 }
 
 export class SimEtcd {
   private members: SimEtcdMember[] = [];
-  /** When each running member started, by ID (its catch-up clock). */
+  /** When each running member has caught up with the leader, by ID (set when it starts). */
   private readonly running = new Map<string, number>();
   private readonly servers = new Map<string, Server>();
   private readonly clusterID = randomID();
@@ -99,7 +101,7 @@ export class SimEtcd {
     if (!m) throw new Error(`etcd: member ${s.name} (${s.peerURL}) has not been added to the cluster; add it (as a learner) before starting it`);
     m.name = s.name;
     m.clientURLs = s.clientURLs;
-    this.running.set(m.ID, Date.now());
+    this.running.set(m.ID, Date.now() + (s.catchUpMs ?? this.catchUpMs));
     this.save();
     return m.ID;
   }
@@ -181,8 +183,8 @@ export class SimEtcd {
         const m = this.members.find((x) => x.ID === String(input.ID));
         if (!m) return fail(ERR.memberNotFound);
         if (!m.isLearner) fail(ERR.memberNotLearner);
-        const since = this.running.get(m.ID);
-        if (since === undefined || Date.now() - since < this.catchUpMs) fail(ERR.learnerNotReady);
+        const caughtUp = this.running.get(m.ID);
+        if (caughtUp === undefined || Date.now() < caughtUp) fail(ERR.learnerNotReady);
         m.isLearner = false;
         this.save();
         return { header, members: this.members.map(wire) };

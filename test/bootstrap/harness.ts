@@ -10,6 +10,7 @@ import { runAgent } from '../../bootstrap/agent.js';
 import { detectHost, type HostFacts } from '../../bootstrap/host.js';
 import { startHealthServer } from '../../providers/inmemory/healthz.js';
 import { caCertHash, signCsr } from '../../lib/pki.js';
+import { EtcdStandIn } from './etcd-stand-in.js';
 
 export interface Captured {
   io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } };
@@ -75,6 +76,8 @@ export interface InitCluster {
   core: CoreV1Api;
   /** Approves and signs every pending CSR with the cluster CA until close(), as the controller-manager would. */
   startApprover(): void;
+  /** The nodes' stacked etcd: members start when a root under base gets its etcd manifest. */
+  etcd: EtcdStandIn;
   close(): Promise<void>;
 }
 
@@ -109,8 +112,10 @@ export async function initCluster(extraInitArgs: string[] = []): Promise<InitClu
   kc.loadFromString(server.adminKubeconfig());
   const core = kc.makeApiClient(CoreV1Api);
   const members = await standInMembers(server, pki, ['127.0.0.2', '127.0.0.3']);
+  const etcd = new EtcdStandIn(core, LOOPBACK, base);
   const close = async (): Promise<void> => {
     approver.abort();
+    await etcd.close();
     await Promise.all(members.map((m) => m.close()));
     await server.close();
     rmSync(base, { recursive: true, force: true });
@@ -129,7 +134,7 @@ export async function initCluster(extraInitArgs: string[] = []): Promise<InitClu
     const startApprover = (): void => {
       approveCsrs(kc, { certPem: caPem, keyPem: caKeyPem }, approver.signal);
     };
-    return { base, rootA, endpoint, token, hash: caCertHash(caPem), caPem, certificateKey, initOutput, kc, core, startApprover, close };
+    return { base, rootA, endpoint, token, hash: caCertHash(caPem), caPem, certificateKey, initOutput, kc, core, startApprover, etcd, close };
   } catch (err) {
     await close();
     throw err;

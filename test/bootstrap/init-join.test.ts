@@ -12,7 +12,8 @@ import { startApiServer } from '../../apiserver/index.js';
 import { runAgent } from '../../bootstrap/agent.js';
 import { caCertHash } from '../../lib/pki.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
-import { agent as harnessAgent, approveCsrs, STAND_IN_PORTS, standInMembers } from './harness.js';
+import { agent as harnessAgent, approveCsrs, LOOPBACK, STAND_IN_PORTS, standInMembers } from './harness.js';
+import { EtcdStandIn } from './etcd-stand-in.js';
 
 function capture(): { io: { stdout: { write(s: string): boolean }; stderr: { write(s: string): boolean } }; text(): string } {
   let buf = '';
@@ -51,6 +52,8 @@ test('init, control-plane join and worker join against the embedded API server',
   const kc = new KubeConfig();
   kc.loadFromString(server.adminKubeconfig());
   const core = kc.makeApiClient(CoreV1Api);
+  const etcdStandIn = new EtcdStandIn(core, LOOPBACK, base);
+  t.after(() => etcdStandIn.close());
   // The kubelets would register these Nodes; mark-control-plane waits for them.
   for (const name of ['cp-0', 'cp-1']) await core.createNode({ body: { metadata: { name } } });
 
@@ -101,8 +104,11 @@ test('init, control-plane join and worker join against the embedded API server',
   assert.notDeepEqual(readFileSync(pki(A, 'apiserver.crt')), readFileSync(pki(B, 'apiserver.crt')), 'node-specific certificates are not copied');
   const etcd = yaml.load(readFileSync(join(B, 'etc/kubernetes/manifests/etcd.yaml'), 'utf8')) as { spec: { containers: { command: string[] }[] } };
   const cmd = etcd.spec.containers[0]!.command;
-  assert.ok(cmd.includes('--initial-cluster=cp-0=https://127.0.0.1:2380,cp-1=https://127.0.0.2:2380'), cmd.join(' '));
+  assert.ok(cmd.some((a) => /^--initial-cluster=(cp-0=https:\/\/127\.0\.0\.1:2380,cp-1=https:\/\/127\.0\.0\.2:2380|cp-1=https:\/\/127\.0\.0\.2:2380,cp-0=https:\/\/127\.0\.0\.1:2380)$/.test(a)), cmd.join(' '));
   assert.ok(cmd.includes('--initial-cluster-state=existing'));
+  // the learner was added through the etcd API, started and promoted: two voting members
+  assert.match(joinCP, /\[etcd\] Added etcd member [0-9a-f]+ as learner: https:\/\/127\.0\.0\.2:2380 \(existing members: cp-0\)/);
+  assert.deepEqual(etcdStandIn.sim.list().map((m) => [m.name, m.isLearner, m.running]).sort(), [['cp-0', false, true], ['cp-1', false, true]]);
   assert.equal((await core.readNode({ name: 'cp-1' })).metadata?.labels?.['node-role.kubernetes.io/control-plane'], '');
 
   // 4. worker join into root C

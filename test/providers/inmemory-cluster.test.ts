@@ -123,7 +123,7 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
   // The simulated etcd: three voting members, each joined as a learner and promoted once its etcd reported healthy.
   const sim = (await provider.simulatedCluster('default', 'ha'))!;
   // (In join order, which two control planes joining at once may swap: compared by name.)
-  assert.deepEqual((await sim.etcdMembership()).map((m) => [m.name, m.peerURL, m.learner, m.running]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))), [
+  assert.deepEqual(sim.etcdMembership().map((m) => [m.name, m.peerURL, m.learner, m.running]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))), [
     ['cp-0', `https://${ip(2)}:2380`, false, true], ['cp-1', `https://${ip(3)}:2380`, false, true], ['cp-2', `https://${ip(4)}:2380`, false, true],
   ]);
   // Every control-plane component answers its health check where its manifest binds it (127.0.0.1 being the machine).

@@ -13,7 +13,7 @@ import {
 import type { V1ClusterRoleBinding } from '@kubernetes/client-node';
 import { ClusterClient, describeApiError, isForbidden, NotServedError, statusCode, type ObjectWriter, DryRunWriter } from '../../api/client.js';
 import {
-  bootstrapClusterRoles, bootstrapTokenRBAC, clusterAdminsBinding, clusterInfoConfigMap, clusterInfoKubeconfig, clusterInfoRBAC, etcdMembersConfigMap,
+  bootstrapClusterRoles, bootstrapTokenRBAC, clusterAdminsBinding, clusterInfoConfigMap, clusterInfoKubeconfig, clusterInfoRBAC,
   kubeadmCertsRBAC, uploadConfigObjects,
 } from '../../api/objects.js';
 import { coreDNSObjects, kubeProxyObjects } from '../../api/addons.js';
@@ -153,12 +153,6 @@ async function uploadConfig(d: InitData, which: 'kubeadm' | 'kubelet'): Promise<
   if (which === 'kubeadm') {
     d.out.phase('upload-config', `Storing the configuration used in ConfigMap "${C.KUBEADM_CONFIG_CONFIGMAP}" in the "kube-system" Namespace`);
     for (const o of [cm!, role!, rb!]) await w.apply(o);
-    if (d.cfg.cluster.etcd.local) {
-      // clusterd-specific: the stacked etcd membership, for control planes that join later
-      const etcd = d.fs.readIfExists(`${C.MANIFESTS_DIR}/etcd.yaml`);
-      const initial = /--initial-cluster=([^\s"']+)/.exec(etcd ?? '')?.[1];
-      if (initial) await w.apply(etcdMembersConfigMap(initial));
-    }
   } else {
     d.out.phase('kubelet', `Creating a ConfigMap "${C.KUBELET_CONFIG_CONFIGMAP}" in namespace kube-system with the configuration for the kubelets in the cluster`);
     for (const o of [kcm!, krole!, krb!]) await w.apply(o);

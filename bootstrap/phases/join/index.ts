@@ -6,20 +6,18 @@ import type { HostFS, Printer } from '../../context.js';
 import { Workflow } from '../../workflow.js';
 import { type ClusterInfo, fileDiscovery, tokenDiscovery } from '../../discovery.js';
 import { kubeletTLSBootstrap } from '../../tlsbootstrap.js';
-import { ClusterClient, describeApiError, isNotFound, isConflict } from '../../api/client.js';
+import { ClusterClient, describeApiError, isNotFound } from '../../api/client.js';
 import { bootstrapKubeconfig } from '../../tlsbootstrap.js';
 import { checkConfigAPIVersion, clusterConfiguration } from '../../config/load.js';
 import { CertificateKeyMismatchError, decryptCerts, SHARED_CERT_FILES, secretKeyForFile } from '../../copycerts.js';
 import { certDefinitions, runCertPhase, runSAPhase } from '../../certs.js';
 import { kubeconfigDefinitions, localURL, runKubeconfigPhase } from '../../kubeconfigs.js';
 import {
-  apiServerManifest, componentCommand, controllerManagerManifest, etcdManifest, etcdPeerURL, membersFromInitialCluster, schedulerManifest,
+  apiServerManifest, controllerManagerManifest, etcdManifest, etcdPeerURL, schedulerManifest,
   type ManifestInput, type PodManifest,
 } from '../../manifests.js';
-import { joinHostPort } from '../../netutil.js';
-import { onHost, type HostFacts } from '../../host.js';
-import { httpGetJSON } from '../../discovery.js';
-import { etcdMembersConfigMap } from '../../api/objects.js';
+import type { HostFacts } from '../../host.js';
+import { joinStackedEtcd } from '../../etcd/join.js';
 import {
   checkManifestsDir, checkNodeName, checkTargetVersion, controlPlaneHealthChecks, dumpYaml, kubeletConfiguration, markControlPlane, reportPreflight,
   waitForAPIServer, waitForControlPlaneComponents, writeKubeletFiles, writeManifest, type PreflightResult,
@@ -219,10 +217,9 @@ async function kubeletStart(d: JoinData): Promise<void> {
 }
 
 /**
- * Adds this node to the stacked etcd cluster as kubeadm does since EtcdLearnerMode (GA in 1.32): as a learner first
- * (it takes no part in quorum while it replicates the log), then, once its etcd reports healthy, promoted to a voting
- * member. With no etcd API to call, the membership lives in clusterd's kube-system/clusterd-etcd-members ConfigMap
- * (`members` voting, `learners` not yet): both steps are compare-and-swap updates on its resourceVersion.
+ * Adds this node to the stacked etcd cluster as kubeadm does since EtcdLearnerMode (GA in 1.32), through the etcd API
+ * of the existing members: a learner first (it takes no part in quorum while it replicates the log), then, once its
+ * etcd is started and in sync with the leader, promoted to a voting member (bootstrap/etcd/join.ts).
  */
 async function joinEtcd(d: JoinData): Promise<void> {
   const cfg = await clusterConfig(d);
@@ -231,84 +228,12 @@ async function joinEtcd(d: JoinData): Promise<void> {
     return;
   }
   const mi = await manifestInput(d);
-  const self = { name: d.cfg.nodeRegistration.name, peerURL: etcdPeerURL(cpEndpoint(d).advertiseAddress) };
-  const client = adminClient(d);
-  let manifest: PodManifest | undefined;
-  await updateEtcdMembers(client, (members, learners) => {
-    if (members.length === 0) throw new Error(`etcd: no existing etcd members are recorded in kube-system/${C.ETCD_MEMBERS_CONFIGMAP}; was the first control plane initialised by clusterd with local etcd?`);
-    d.out.phase('etcd', `Adding etcd member as learner: ${self.peerURL} (existing members: ${members.map((m) => m.name).join(', ')})`);
-    const others = learners.filter((m) => m.name !== self.name);
-    manifest = etcdManifest(mi, [...members.filter((m) => m.name !== self.name), ...others]);
-    return { members: members.filter((m) => m.name !== self.name), learners: [...others, self] };
+  await joinStackedEtcd({
+    fs: d.fs, out: d.out, client: adminClient(d), certificatesDir: cfg.certificatesDir,
+    self: { name: d.cfg.nodeRegistration.name, peerURL: etcdPeerURL(cpEndpoint(d).advertiseAddress) },
+    timeouts: d.cfg.timeouts,
+    writeManifest: (members) => writeManifest(d.fs, d.out, 'etcd', etcdManifest(mi, members)),
   });
-  writeManifest(d.fs, d.out, 'etcd', manifest!);
-  await promoteLearner(d, client, self.name, manifest!);
-}
-
-type Member = { name: string; peerURL: string };
-
-/** A compare-and-swap update of the membership record, retried on conflicts. */
-async function updateEtcdMembers(client: ClusterClient, change: (members: Member[], learners: Member[]) => { members: Member[]; learners: Member[] }): Promise<void> {
-  const list = (ms: Member[]): string => ms.map((m) => `${m.name}=${m.peerURL}`).join(',');
-  for (let attempt = 0; ; attempt++) {
-    let members: Member[] = [];
-    let learners: Member[] = [];
-    let resourceVersion: string | undefined;
-    try {
-      const cm = await client.core.readNamespacedConfigMap({ name: C.ETCD_MEMBERS_CONFIGMAP, namespace: 'kube-system' });
-      members = membersFromInitialCluster(cm.data?.members ?? '');
-      learners = membersFromInitialCluster(cm.data?.learners ?? '');
-      resourceVersion = cm.metadata?.resourceVersion;
-    } catch (err) {
-      if (!isNotFound(err)) throw describeApiError(err, 'etcd: reading the etcd member list');
-    }
-    const next = change(members, learners);
-    const body = etcdMembersConfigMap(list(next.members), list(next.learners));
-    try {
-      if (resourceVersion) {
-        body.metadata = { ...body.metadata, resourceVersion };
-        await client.core.replaceNamespacedConfigMap({ name: C.ETCD_MEMBERS_CONFIGMAP, namespace: 'kube-system', body });
-      } else {
-        await client.core.createNamespacedConfigMap({ namespace: 'kube-system', body });
-      }
-      return;
-    } catch (err) {
-      if (isConflict(err) && attempt < 10) continue;
-      throw describeApiError(err, 'etcd: recording the etcd membership');
-    }
-  }
-}
-
-/**
- * Waits until the new member reports healthy on its metrics listener (the endpoint its own probes use: a learner that
- * has caught up with the leader), then records it as a voting member.
- */
-async function promoteLearner(d: JoinData, client: ClusterClient, name: string, manifest: PodManifest): Promise<void> {
-  const metrics = componentCommand(manifest).find((a) => a.startsWith('--listen-metrics-urls='))?.slice('--listen-metrics-urls='.length).split(',')[0]
-    ?? `http://127.0.0.1:${C.ETCD_METRICS_PORT}`;
-  const u = new URL(metrics);
-  const url = `${u.protocol}//${joinHostPort(onHost(d.host, u.hostname.replace(/^\[|\]$/g, '')), Number(u.port || C.ETCD_METRICS_PORT))}/health?exclude=NOSPACE&serializable=true`;
-  d.out.phase('etcd', `Waiting for the new etcd member to catch up with the leader (${url})`);
-  const deadline = Date.now() + d.cfg.timeouts.controlPlaneComponentHealthCheck;
-  let last = '';
-  for (;;) {
-    try {
-      const res = await httpGetJSON(url, 5000);
-      if (res.status === 200 && (res.body as { health?: string }).health === 'true') break;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`etcd: the learner ${name} did not catch up within ${Math.round(d.cfg.timeouts.controlPlaneComponentHealthCheck / 1000)}s (${url}: ${last}); it stays a learner`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  d.out.phase('etcd', `Promoting the learner ${name} to a voting member`);
-  await updateEtcdMembers(client, (members, learners) => {
-    const me = learners.find((m) => m.name === name) ?? members.find((m) => m.name === name);
-    if (!me) throw new Error(`etcd: the learner ${name} is no longer in the membership record`);
-    return { members: [...members.filter((m) => m.name !== name), me], learners: learners.filter((m) => m.name !== name) };
-  });
-  d.out.phase('etcd', 'The learner was promoted as a voting member');
 }
 
 export function joinWorkflow(): Workflow<JoinData> {
