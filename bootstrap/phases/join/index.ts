@@ -203,8 +203,18 @@ async function kubeletStart(d: JoinData): Promise<void> {
     return;
   }
   d.out.phase('kubelet-start', 'Starting the kubelet');
-  // ControlPlaneKubeletLocalMode (GA in 1.35): a control plane's kubelet talks to its own API server, not the load
-  // balancer, so it never depends on a member of another minor during an upgrade. Its static Pods are already written.
+  // A control plane's kubelet bootstraps against its own API server, which cannot answer before its etcd member has
+  // joined: kubeadm waits for that bootstrap after etcd-join (kubelet-wait-bootstrap), and so does kubeletBootstrap.
+  if (!isControlPlane(d)) await kubeletBootstrap(d);
+}
+
+/**
+ * The kubelet's TLS bootstrap. ControlPlaneKubeletLocalMode (GA in 1.35): a control plane's kubelet talks to its own
+ * API server, not the load balancer, so it never depends on a member of another minor during an upgrade.
+ */
+async function kubeletBootstrap(d: JoinData): Promise<void> {
+  const info = await discover(d);
+  const cfg = await clusterConfig(d);
   let server = info.server;
   if (isControlPlane(d)) {
     server = localURL(cpEndpoint(d));
@@ -270,6 +280,10 @@ export function joinWorkflow(): Workflow<JoinData> {
       name: 'control-plane-join', short: 'Join a machine as a control plane instance',
       phases: [
         { name: 'etcd', short: 'Add a new local etcd member', run: cpOnly(async (d) => (d.dryRun ? d.out.phase('dryrun', 'Would add a local etcd member') : joinEtcd(d))) },
+        {
+          name: 'kubelet-wait-bootstrap', short: 'Wait for the kubelet to bootstrap itself against the new API server',
+          run: cpOnly(async (d) => (d.dryRun ? d.out.phase('dryrun', 'Would wait for the kubelet to be bootstrapped') : kubeletBootstrap(d))),
+        },
         {
           name: 'wait-control-plane', short: 'Wait for the new control plane instance to start',
           run: cpOnly(async (d) => {
