@@ -13,6 +13,7 @@ import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
 import { oldestVersion } from '../../lib/version.js';
 import { isMachineReady } from '../machine/ready.js';
+import { controlPlaneAt, syncKubeProxyVersion } from './addons.js';
 import { controlPlaneCounts, controlPlaneVersionProblem, nextControlPlaneAction, templateHash, type CPDesired, type CPMember } from './control-plane.js';
 import { nextDeletionStep } from './deletion.js';
 import { CLUSTER_GVK, CONFIGMAP_GVK, errMessage, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK, type ControllerDeps } from './deps.js';
@@ -120,6 +121,7 @@ export class ClusterReconciler implements Reconciler {
         if (action.type !== 'none') wantRequeue(action.type === 'wait' ? 5000 : 1000);
       }
     }
+    if (desired && initialized && controlPlaneAt(members, desired)) await this.syncAddons(cluster, desired, ctx);
     const counts = controlPlaneCounts(members, desired);
     const desiredReplicas = desired ? desired.replicas : counts.replicas;
     const obs: ClusterObservation = {
@@ -190,6 +192,23 @@ export class ClusterReconciler implements Reconciler {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /** Cluster uid → the control-plane version kube-proxy was last synced to (one check per version, not per reconcile). */
+  private readonly addonsSynced = new Map<string, string>();
+
+  /** kube-proxy follows a finished control-plane rollout (addons.ts); a workload cluster that does not answer is retried later. */
+  private async syncAddons(cluster: Cluster, desired: CPDesired, ctx: ReconcileContext): Promise<void> {
+    const key = cluster.metadata.uid ?? `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    if (this.addonsSynced.get(key) === desired.version) return;
+    try {
+      const wc = await this.workloads.client(cluster.metadata.namespace ?? 'default', cluster.metadata.name!);
+      const was = await syncKubeProxyVersion(wc, desired.version);
+      if (was) ctx.log.info({ from: was, version: desired.version }, 'kube-proxy DaemonSet set to the control plane\'s version');
+      this.addonsSynced.set(key, desired.version);
+    } catch (err) {
+      ctx.log.debug({ err: errMessage(err) }, 'kube-proxy version not synced yet');
     }
   }
 
