@@ -388,6 +388,13 @@ test(`3+5. the control plane upgrades to ${TO} with the daemon SIGKILLed and res
   const nodes = (await wjson<List<Node>>('get', 'nodes')).items;
   assert.deepEqual([...new Set(nodes.map((n) => n.status.nodeInfo.kubeletVersion))], [TO], 'every Node reports the new version');
   assert.equal((await etcdMembers()).length, CP);
+  // kube-proxy followed the control plane: the DaemonSet and every one of its Pods at the new version.
+  assert.match(await wk('-n', 'kube-system', 'get', 'ds', 'kube-proxy', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), new RegExp(`/kube-proxy:${TO.replaceAll('.', '\\.')}$`));
+  await e.until('every kube-proxy Pod at the new version', async () => {
+    const proxies = (await wjson<List<Pod>>('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-proxy')).items;
+    return proxies.length === CP + 1 && proxies.every((p) => p.spec.containers[0]!.image.endsWith(`:${TO}`));
+  }, 120_000, 1000);
+  assert.equal(await controlPlanePods(TO), undefined, 'every control-plane component at the new version');
 });
 
 test('6. deleting the Cluster leaves no process, mount, network namespace, veth or bridge on the host', { timeout: 300_000 }, async () => {
