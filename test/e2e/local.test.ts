@@ -287,9 +287,12 @@ test('4. security, against the real API server: worker kubelet credentials, a bo
   // A bootstrap token: exactly kubeadm's grants. CSRs; the ConfigMaps join reads; Nodes by name; kubeadm-certs, whose
   // content is encrypted with the certificate key the token does not carry. cluster-info is read anonymously, as
   // discovery does, and is not granted to the token. Nothing else.
+  const b64 = (v: string | undefined): string => Buffer.from(v ?? '', 'base64').toString();
+  // The join token (authentication usage, kubeadm's default-node-token group), not the proxy token of kubeadm-certs.
   const id = (await wjson<List<{ data: Record<string, string> }>>('-n', 'kube-system', 'get', 'secrets', '--field-selector', 'type=bootstrap.kubernetes.io/token')).items
-    .map((s) => s.data)[0]!;
-  const token = ['--token', `${Buffer.from(id['token-id']!, 'base64').toString()}.${Buffer.from(id['token-secret']!, 'base64').toString()}`];
+    .map((s) => s.data).find((d) => b64(d['usage-bootstrap-authentication']) === 'true' && b64(d['auth-extra-groups']).includes('system:bootstrappers:kubeadm:default-node-token'))!;
+  assert.ok(id, 'a join token exists');
+  const token = ['--token', `${b64(id['token-id'])}.${b64(id['token-secret'])}`];
   const can = async (...args: string[]): Promise<string> => (await kubectlAs(token, 'auth', 'can-i', ...args)).out.trim();
   assert.equal(await can('create', 'certificatesigningrequests.certificates.k8s.io'), 'yes');
   for (const cm of ['kubeadm-config', 'kubelet-config', 'kube-proxy']) assert.equal(await can('-n', 'kube-system', 'get', `configmap/${cm}`), 'yes', `a token reads ${cm}`);
@@ -298,7 +301,7 @@ test('4. security, against the real API server: worker kubelet credentials, a bo
   assert.equal(await can('-n', 'kube-system', 'get', 'secret/kubeadm-certs'), 'yes', 'a token gets the encrypted kubeadm-certs (kubeadm:kubeadm-certs)');
   forbidden(await kubectlAs(token, '-n', 'kube-public', 'get', 'cm', 'cluster-info'), 'a token reading cluster-info (granted to anonymous only)');
   forbidden(await kubectlAs(token, 'get', 'secrets', '-A'), 'a token listing Secrets');
-  forbidden(await kubectlAs(token, '-n', 'kube-system', 'get', 'secret', `bootstrap-token-${Buffer.from(id['token-id']!, 'base64').toString()}`), 'a token reading its own token Secret');
+  forbidden(await kubectlAs(token, '-n', 'kube-system', 'get', 'secret', `bootstrap-token-${b64(id['token-id'])}`), 'a token reading its own token Secret');
   forbidden(await kubectlAs(token, 'get', 'nodes'), 'a token listing Nodes');
   forbidden(await kubectlAs(token, '-n', 'kube-system', 'get', 'cm', 'coredns'), 'a token reading another ConfigMap');
   forbidden(await kubectlAs(token, 'get', 'pods', '-A'), 'a token listing Pods');
