@@ -102,6 +102,14 @@ export class EtcdClient {
     return (res.members ?? []).map(member);
   }
 
+  /**
+   * Maintenance.MoveLeader: asks the leader (which alone can hand leadership over, so it is asked at its own endpoint)
+   * to transfer leadership to targetID; it answers once the target leads.
+   */
+  async moveLeader(leaderEndpoint: string, targetID: string): Promise<void> {
+    await post(leaderEndpoint, '/v3/maintenance/transfer-leadership', { targetID }, this.tls, Math.max(this.timeoutMs, 10_000));
+  }
+
   /** The status of the member serving `endpoint` (Maintenance.Status is answered by the member asked, not the leader). */
   async status(endpoint: string): Promise<EtcdStatus> {
     const res = await post<{ header?: { member_id?: string }; version?: string; leader?: string; raftIndex?: string; raftAppliedIndex?: string; isLearner?: boolean; errors?: string[] }>(

@@ -35,6 +35,31 @@ export function mintEtcdClientCert(etcdCA: CertAndKey): CertAndKey {
   return signCert({ commonName: ETCD_CLIENT_COMMON_NAME, usages: ['client'], validityDays: CLIENT_CERT_VALIDITY_DAYS }, etcdCA, newPrivateKey('ECDSA-P256'));
 }
 
+/**
+ * Cluster API's ForwardEtcdLeadership: when the member about to go leads, leadership moves first to the member of the
+ * newest control-plane Node (the last to be replaced in a rollout), so removing it never leaves etcd without a leader
+ * for an election's time. Best effort: a leader that does not answer is not leading for long, and the removal goes on.
+ */
+async function forwardLeadership(etcd: EtcdClient, nodeName: string, nodes: (NodeLike & KubeObject)[]): Promise<void> {
+  try {
+    const members = await etcd.memberList();
+    const leaving = members.find((m) => m.name === nodeName);
+    if (!leaving?.clientURLs.length) return;
+    let leader: string | undefined;
+    for (const ep of etcd.endpoints) {
+      leader = await etcd.status(ep).then((st) => st.leader, () => undefined);
+      if (leader && leader !== '0') break;
+    }
+    if (leader !== leaving.ID) return;
+    const born = (name: string): string => nodes.find((n) => n.metadata?.name === name)?.metadata?.creationTimestamp ?? '';
+    const target = members.filter((m) => m.ID !== leaving.ID && !m.isLearner && m.name !== '')
+      .sort((a, b) => born(b.name).localeCompare(born(a.name)))[0];
+    if (target) await etcd.moveLeader(leaving.clientURLs[0]!, target.ID);
+  } catch {
+    // best effort (see above)
+  }
+}
+
 /** Removes the etcd member of `nodeName` through the other members; already gone is done. */
 export async function removeEtcdMemberOfNode(wc: Client, nodeName: string, etcdCA: CertAndKey, o: RemoveOptions = {}): Promise<EtcdRemoval> {
   const pods = (await wc.list<PodLike & KubeObject>({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'kube-system', labelSelector: ETCD_POD_SELECTOR })).items;
@@ -47,6 +72,7 @@ export async function removeEtcdMemberOfNode(wc: Client, nodeName: string, etcdC
   const cert = mintEtcdClientCert(etcdCA);
   const etcd = new EtcdClient(endpoints, { caPem: etcdCA.certPem, certPem: cert.certPem, keyPem: cert.keyPem });
   try {
+    await forwardLeadership(etcd, nodeName, nodes);
     const removed = await removeMemberByName(etcd, nodeName, { timeoutMs: o.timeoutMs ?? 5000 });
     return removed ? { result: 'removed', id: removed.ID } : { result: 'absent' };
   } catch (err) {

@@ -60,6 +60,15 @@ test('stacked etcd membership on real etcd: learner add, start, promote, list, r
     assert.deepEqual(list.map((m) => [m.name, m.isLearner, m.clientURLs]).sort(), names.map((n, i) => [n, false, [EtcdMembers.clientURL(ADDR[i])]]));
   }
 
+  // MoveLeader, asked at the leader's own endpoint, hands leadership to the member named (ForwardEtcdLeadership)
+  const st = await all.status(EtcdMembers.clientURL(ADDR[0]));
+  const voters = await all.memberList();
+  const leader = voters.find((m) => m.ID === st.leader);
+  const target = voters.find((m) => m.ID !== st.leader)!;
+  assert.ok(leader, `a leader among the members (${st.leader})`);
+  await all.moveLeader(leader.clientURLs[0]!, target.ID);
+  for (const a of ADDR) assert.equal((await all.status(EtcdMembers.clientURL(a))).leader, target.ID, `${a} follows the new leader`);
+
   // remove cp-2 through another member; it is gone, and its process stops (etcd exits once removed)
   const removed = await removeMemberByName(new EtcdClient([EtcdMembers.clientURL(ADDR[0])], tls), 'cp-2', o);
   assert.equal(removed?.name, 'cp-2');

@@ -17,7 +17,7 @@ const exec = promisify(execFile);
 export class LocalCluster {
   readonly dir: string;
   /** Every namespace, veth and bridge any of the cluster's machines ever had. */
-  readonly seen = { netns: new Set<string>(), veth: new Set<string>(), bridge: new Set<string>(), supervisors: new Set<number>() };
+  readonly seen = { netns: new Set<string>(), veth: new Set<string>(), bridge: new Set<string>(), netnsInodes: new Set<string>() };
   private timer?: NodeJS.Timeout;
 
   constructor(readonly dataDir: string, readonly cluster: string, readonly namespace = 'default') {
@@ -55,7 +55,11 @@ export class LocalCluster {
         this.seen.netns.add(r.netns);
         this.seen.veth.add(r.veth);
         this.seen.bridge.add(r.bridge);
-        if (r.pid) this.seen.supervisors.add(r.pid);
+        try {
+          this.seen.netnsInodes.add(`net:[${statSync(`/run/netns/${r.netns}`).ino}]`);
+        } catch {
+          // not made yet, or gone
+        }
       }
     };
     note();
@@ -102,8 +106,10 @@ export class LocalCluster {
     for (const b of this.seen.bridge) if (existsSync(`/sys/class/net/${b}`)) left.push(`bridge ${b}`);
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
+        // A process of a machine: its command names the machine's files, or it lives in a machine's network namespace
+        // (pids are reused, namespace inodes are not while anything holds them).
         const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-        if (cmd.includes(this.dir) || this.seen.supervisors.has(Number(pid))) left.push(`process ${pid}: ${cmd.slice(0, 200)}`);
+        if (cmd.includes(this.dir) || this.seen.netnsInodes.has(readlinkSync(`/proc/${pid}/ns/net`))) left.push(`process ${pid}: ${cmd.slice(0, 200)}`);
       } catch {
         // exited meanwhile
       }
@@ -148,25 +154,24 @@ export function httpsGet(url: string, tls: { ca: string; cert?: string; key?: st
 
 /**
  * Samples etcd's health every intervalMs from the host, over the machines' bridge, with the etcd client certificate:
- * a sample holds quorum when some member answers /health true (etcd answers true only with a leader, which it keeps
- * only with a quorum).
+ * a sample holds quorum when some member answers /health true within timeoutMs (etcd answers true only with a leader,
+ * which it keeps only with a quorum). Samples start on the clock, whether or not the previous one has answered.
  */
 export class EtcdQuorumSampler {
   samples = 0;
   readonly lost: string[] = [];
-  private stopped = false;
-  private loop?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private readonly inflight = new Set<Promise<void>>();
 
-  constructor(private readonly c: LocalCluster, private readonly intervalMs = 250) {}
+  constructor(private readonly c: LocalCluster, private readonly intervalMs = 250, private readonly timeoutMs = 2000) {}
 
   start(): void {
-    this.loop = (async () => {
-      while (!this.stopped) {
-        const at = Date.now();
-        await this.sample();
-        await new Promise((r) => setTimeout(r, Math.max(0, this.intervalMs - (Date.now() - at))));
-      }
-    })();
+    const tick = (): void => {
+      const p = this.sample().finally(() => this.inflight.delete(p));
+      this.inflight.add(p);
+    };
+    tick();
+    this.timer = setInterval(tick, this.intervalMs);
   }
 
   private async sample(): Promise<void> {
@@ -175,7 +180,7 @@ export class EtcdQuorumSampler {
       const pki = this.c.file(r.name, 'etc/kubernetes/pki/etcd');
       try {
         const tls = { ca: readFileSync(`${pki}/ca.crt`, 'utf8'), cert: readFileSync(`${pki}/healthcheck-client.crt`, 'utf8'), key: readFileSync(`${pki}/healthcheck-client.key`, 'utf8') };
-        const res = await httpsGet(`https://${r.address}:2379/health`, tls, 1000);
+        const res = await httpsGet(`https://${r.address}:2379/health`, tls, this.timeoutMs);
         return `${r.name}=${res.status === 200 && /"health":\s*"true"/.test(res.body) ? 'ok' : res.body.trim()}`;
       } catch (err) {
         return `${r.name}=${err instanceof Error ? err.message : String(err)}`;
@@ -186,7 +191,7 @@ export class EtcdQuorumSampler {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    await this.loop;
+    clearInterval(this.timer);
+    await Promise.all([...this.inflight]);
   }
 }
