@@ -13,7 +13,7 @@ import type { EventRecorder } from '../../runtime/recorder.js';
 import type { KubeObject, ReconcileContext, Reconciler, Request, Result } from '../../runtime/types.js';
 import { oldestVersion } from '../../lib/version.js';
 import { isMachineReady } from '../machine/ready.js';
-import { controlPlaneAt, syncKubeProxyVersion } from './addons.js';
+import { controlPlaneAt, syncKubeadmConfigVersion, syncKubeProxyVersion } from './addons.js';
 import { controlPlaneCounts, controlPlaneVersionProblem, nextControlPlaneAction, templateHash, type CPDesired, type CPMember } from './control-plane.js';
 import { nextDeletionStep } from './deletion.js';
 import { CLUSTER_GVK, CONFIGMAP_GVK, errMessage, MACHINE_GVK, MACHINEDEPLOYMENT_GVK, MACHINESET_GVK, type ControllerDeps } from './deps.js';
@@ -228,6 +228,11 @@ export class ClusterReconciler implements Reconciler {
       case 'wait':
         return action.message;
       case 'create': {
+        if (action.role === 'join') {
+          // A joining control plane writes its static Pods at kubeadm-config's version: set it first (a 409 retries).
+          const wc = await this.workloads.client(cluster.metadata.namespace ?? 'default', cluster.metadata.name!);
+          if (await syncKubeadmConfigVersion(wc, desired.version)) ctx.log.info({ version: desired.version }, 'kubeadm-config set to the control plane\'s version');
+        }
         const m = await this.client.create<Machine & KubeObject>(asKube(controlPlaneMachine(cluster, desired)));
         ctx.log.info({ machine: m.metadata.name, role: action.role }, 'created control-plane machine');
         this.recorder.event(asKube(cluster), 'Normal', 'ControlPlaneMachineCreated',

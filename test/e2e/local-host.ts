@@ -104,12 +104,22 @@ export class LocalCluster {
     for (const n of this.seen.netns) if (existsSync(`/run/netns/${n}`)) left.push(`network namespace ${n}`);
     for (const v of this.seen.veth) if (existsSync(`/sys/class/net/${v}`)) left.push(`veth ${v}`);
     for (const b of this.seen.bridge) if (existsSync(`/sys/class/net/${b}`)) left.push(`bridge ${b}`);
+    // Namespace inodes are reused: one that now belongs to a namespace another test named is not ours.
+    const others = new Set<string>();
+    for (const n of existsSync('/run/netns') ? readdirSync('/run/netns') : []) {
+      try {
+        if (!this.seen.netns.has(n)) others.add(`net:[${statSync(`/run/netns/${n}`).ino}]`);
+      } catch {
+        // removed meanwhile
+      }
+    }
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       try {
         // A process of a machine: its command names the machine's files, or it lives in a machine's network namespace
         // (pids are reused, namespace inodes are not while anything holds them).
         const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-        if (cmd.includes(this.dir) || this.seen.netnsInodes.has(readlinkSync(`/proc/${pid}/ns/net`))) left.push(`process ${pid}: ${cmd.slice(0, 200)}`);
+        const ns = readlinkSync(`/proc/${pid}/ns/net`);
+        if (cmd.includes(this.dir) || (this.seen.netnsInodes.has(ns) && !others.has(ns))) left.push(`process ${pid}: ${cmd.slice(0, 200)}`);
       } catch {
         // exited meanwhile
       }

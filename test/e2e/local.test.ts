@@ -133,6 +133,14 @@ async function controlPlanePods(version: string): Promise<string | undefined> {
   return undefined;
 }
 
+async function mirrorPodsAt(version: string): Promise<void> {
+  let why: string | undefined;
+  await e.until(`the mirror Pods Running and ready at ${version} on every control-plane Node`, async () => (why = await controlPlanePods(version)) === undefined, 120_000, 1000)
+    .catch(async (err: Error) => {
+      throw new Error(`${why}\n${await wk('-n', 'kube-system', 'get', 'pods', '-o', 'wide').catch(String)}\n${err.message}`);
+    });
+}
+
 before(async () => {
   assert.equal(missingPrerequisites(), undefined, 'this test needs root and iproute2 (as CI has)');
   for (const v of [FROM, TO]) for (const b of ['etcd', 'etcdctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'] as const) kubeBinary(v, b);
@@ -169,7 +177,7 @@ test(`1. the quickstart on real binaries: ${CP}+${WORKERS} Ready Nodes with thei
   assert.match(await wk('get', 'nodes'), /control-plane\s+\S+\s+v1\.36\.3/);
   assert.equal((JSON.parse(await wk('version', '-o', 'json')) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion, FROM, 'the real kube-apiserver answers');
 
-  await e.until('the mirror Pods Running on every control-plane Node', async () => (await controlPlanePods(FROM)) === undefined, 120_000, 1000);
+  await mirrorPodsAt(FROM);
   const table = await wk('-n', 'kube-system', 'get', 'pods', '-o', 'wide');
   for (const n of cpNames) for (const c of COMPONENTS) assert.match(table, new RegExp(`${c}-${n}\\s+1/1\\s+Running\\s.*\\s${n}\\s`));
 
@@ -375,7 +383,7 @@ test(`3+5. the control plane upgrades to ${TO} with the daemon SIGKILLed and res
   assert.deepEqual(members.map((m) => m.name).sort(), cpNow.map((m) => m.status!.nodeRef!.name).sort(), `etcd has exactly the new members: ${JSON.stringify(members)}`);
   assert.ok(members.every((m) => !m.isLearner), 'no learner left');
   assert.equal(members.length, CP);
-  await e.until('the mirror Pods at the new version', async () => (await controlPlanePods(TO)) === undefined, 120_000, 1000);
+  await mirrorPodsAt(TO);
   assert.equal((JSON.parse(await wk('version', '-o', 'json')) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion, TO);
   for (const m of cpNow) {
     const { pids, rssKiB } = host.usage(m.metadata.name!);
