@@ -46,11 +46,11 @@ export async function benchCloudInit(): Promise<BenchSection> {
     const base: Omit<CloudInitInput, 'role' | 'nodeName'> = {
       clusterName: 'ci', version: 'v1.37.2', controlPlaneEndpoint: infra.value.controlPlaneEndpoint,
       clusterNetwork: { services: { cidrBlocks: ['10.96.0.0/12'] }, pods: { cidrBlocks: ['192.168.0.0/16'] } },
-      bootstrapToken: newBootstrapToken(), caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(),
+      token: newBootstrapToken(), caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(),
       extras: { users: [{ name: 'ops', sshAuthorizedKeys: [`ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${'x'.repeat(43)} ops@example`], sudo: 'ALL=(ALL) NOPASSWD:ALL' }] },
     };
     const rendered: { role: Role; name: string; userData: string }[] = [
-      { role: 'init', name: 'cp-0', userData: renderCloudInit({ ...base, role: 'init', nodeName: 'cp-0', pki }) },
+      { role: 'init', name: 'cp-0', userData: renderCloudInit({ ...base, role: 'init', nodeName: 'cp-0', certs: pki }) },
       { role: 'join-control-plane', name: 'cp-1', userData: renderCloudInit({ ...base, role: 'join-control-plane', nodeName: 'cp-1' }) },
       { role: 'join-worker', name: 'w-0', userData: renderCloudInit({ ...base, role: 'join-worker', nodeName: 'w-0' }) },
     ];

@@ -4,15 +4,16 @@
  * Public API:
  * - runAgent(argv, io, opts?) → Promise<exit code>: `clusterd agent <argv>` in-process (e.g. ['init', '--config', f,
  *   '--root', dir]). State is per call; every host path is under --root. agentCommand() is the CLI wrapper.
- * - generateClusterPKI() → { ca, frontProxyCA, etcdCA: CertAndKey, sa: { keyPem, publicKeyPem } }: the shared CAs and the
- *   service-account key pair a cluster's control planes share; clusterPKIFiles(pki) maps them to kubeadm's file names.
+ * - generateClusterPKI() → ClusterPKI { ca, etcd, proxy, sa: CertAndKey }: the shared CAs and the service-account key pair
+ *   a cluster's control planes share (sa.certPem is the public key); clusterPKIFiles(pki) maps them to kubeadm's file names.
  * - newBootstrapToken(), parseBootstrapToken(t), bootstrapTokenSecret(token, opts): tokens and their kube-system Secret.
  * - computeJWS(content, tokenId, tokenSecret), verifyJWS(...): cluster-info's detached JWS, byte-identical to cluster-bootstrap.
  * - newCertificateKey(), encryptCerts(files, key), decryptCerts(secretData, key): the kubeadm-certs Secret format.
  * - caCertHash(caPem) lives in lib/pki.ts.
  * - renderCloudInit(input), parseCloudConfig(text), userDataSizeReport(...): see bootstrap/cloudinit/.
  */
-import { CA_VALIDITY_DAYS, type CertAndKey, newPrivateKeyAsync, newSelfSignedCA, publicKeyPem } from '../lib/pki.js';
+import { CA_VALIDITY_DAYS, newPrivateKeyAsync, newSelfSignedCA, publicKeyPem } from '../lib/pki.js';
+import type { ClusterPKI } from './pki-files.js';
 
 export { runAgent, type RunAgentOptions } from './agent.js';
 export { detectHost, type HostFacts } from './host.js';
@@ -23,23 +24,16 @@ export { newCertificateKey, encryptCerts, decryptCerts, encryptBytes, decryptByt
 export { caCertHash } from '../lib/pki.js';
 export * as constants from './constants.js';
 
-export interface ClusterPKI {
-  ca: CertAndKey;
-  frontProxyCA: CertAndKey;
-  etcdCA: CertAndKey;
-  sa: { keyPem: string; publicKeyPem: string };
-}
-
 /** The cluster-wide key material, with kubeadm's CA names (kubernetes, front-proxy-ca, etcd-ca) and 10-year validity. */
 export async function generateClusterPKI(): Promise<ClusterPKI> {
   const [caKey, fpKey, etcdKey, saKey] = await Promise.all([newPrivateKeyAsync(), newPrivateKeyAsync(), newPrivateKeyAsync(), newPrivateKeyAsync()]);
   return {
     ca: newSelfSignedCA('kubernetes', { keyPem: caKey, validityDays: CA_VALIDITY_DAYS }),
-    frontProxyCA: newSelfSignedCA('front-proxy-ca', { keyPem: fpKey, validityDays: CA_VALIDITY_DAYS }),
-    etcdCA: newSelfSignedCA('etcd-ca', { keyPem: etcdKey, validityDays: CA_VALIDITY_DAYS }),
-    sa: { keyPem: saKey, publicKeyPem: publicKeyPem(saKey) },
+    etcd: newSelfSignedCA('etcd-ca', { keyPem: etcdKey, validityDays: CA_VALIDITY_DAYS }),
+    proxy: newSelfSignedCA('front-proxy-ca', { keyPem: fpKey, validityDays: CA_VALIDITY_DAYS }),
+    sa: { certPem: publicKeyPem(saKey), keyPem: saKey },
   };
 }
 
-export { clusterPKIFiles } from './pki-files.js';
+export { clusterPKIFiles, type ClusterPKI } from './pki-files.js';
 export { renderCloudInit, parseCloudConfig, userDataSizeReport, kubeadmConfigFor, USER_DATA_LIMIT, type CloudInitInput, type ParsedCloudConfig } from './cloudinit/index.js';

@@ -1,7 +1,9 @@
 /**
  * kubeadm's phase runner (cmd/kubeadm/app/cmd/phases/workflow), reduced to what the agent needs: named phases with
- * sub-phases, `--skip-phases` by path (`certs` or `certs/apiserver`), and any phase runnable alone.
+ * sub-phases, `--skip-phases` by path (`certs` or `certs/apiserver`), and any phase runnable alone, as a subcommand
+ * generated from the phase list (BindToCommand).
  */
+import type { Command } from 'commander';
 
 export interface Phase<D> {
   name: string;
@@ -54,6 +56,30 @@ export class Workflow<D> {
     if (!phase) throw new Error(`unknown ${this.name} phase "${path}"; phases are: ${this.list().map((p) => p.path).join(', ')}`);
     const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
     await this.runList([phase], parent, data, new Set(skips));
+  }
+
+  /**
+   * kubeadm's BindToCommand: `<cmd> phase <name> [<sub-phase>]`, one subcommand per phase and sub-phase, each running
+   * that phase (and its sub-phases) alone; `--help` on `phase` lists them. `setup` gives a phase command its flags,
+   * arguments and action.
+   */
+  bindToCommand(cmd: Command, setup: (c: Command, path: string) => void): Command {
+    const phase = cmd.command('phase').description(`Use this command to invoke single phase of the ${this.name} workflow`);
+    this.addPhaseCommands(phase, setup);
+    return phase;
+  }
+
+  /** Adds a subcommand for each top-level phase that `include` accepts (every one by default), sub-phases nested. */
+  addPhaseCommands(parent: Command, setup: (c: Command, path: string) => void, include: (name: string) => boolean = () => true): void {
+    const add = (under: Command, ps: Phase<D>[], prefix: string): void => {
+      for (const p of ps) {
+        const path = prefix + p.name;
+        const c = under.command(p.name).description(p.short);
+        setup(c, path);
+        if (p.phases) add(c, p.phases, path + '/');
+      }
+    };
+    add(parent, this.phases.filter((p) => include(p.name)), '');
   }
 
   private find(path: string): Phase<D> | undefined {

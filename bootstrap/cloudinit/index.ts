@@ -5,8 +5,8 @@
  */
 import { gzipSync, gunzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
-import type { ClusterPKI } from '../index.js';
-import { clusterPKIFiles } from '../pki-files.js';
+import type { Bootstrap, Cluster } from '../../api/v1alpha1/index.js';
+import { clusterPKIFiles, type ClusterPKI } from '../pki-files.js';
 import { dumpDocuments, prune } from '../config/serialize.js';
 import { parseBootstrapToken } from '../tokens.js';
 import { decodeCertificateKey } from '../copycerts.js';
@@ -33,31 +33,21 @@ export interface CloudInitUser {
   shell?: string;
 }
 
-export interface HostPathVolume {
-  name: string;
-  hostPath: string;
-  mountPath: string;
-  readOnly?: boolean;
-  pathType?: string;
-}
-
+/**
+ * What the renderer takes, in the API's terms (as Cluster API's bootstrap provider renders from its KubeadmConfig): the
+ * kubeadm role, where the cluster answers, how to trust it, the credentials the role needs, and the Machine's own
+ * bootstrap extras. The Machine controller hands it over as it is.
+ */
 export interface CloudInitInput {
   role: 'init' | 'join-control-plane' | 'join-worker';
   nodeName: string;
   clusterName: string;
   version?: string;
   controlPlaneEndpoint: { host: string; port: number };
-  clusterNetwork?: { services?: { cidrBlocks: string[] }; pods?: { cidrBlocks: string[] }; serviceDomain?: string };
-  kubeadm?: {
-    apiServer?: { certSANs?: string[]; extraArgs?: Record<string, string>; extraVolumes?: HostPathVolume[] };
-    controllerManager?: { extraArgs?: Record<string, string>; extraVolumes?: HostPathVolume[] };
-    scheduler?: { extraArgs?: Record<string, string>; extraVolumes?: HostPathVolume[] };
-    etcd?: { local?: { dataDir?: string; extraArgs?: Record<string, string>; serverCertSANs?: string[]; peerCertSANs?: string[] }; external?: { endpoints: string[]; caFile: string; certFile: string; keyFile: string } };
-    imageRepository?: string;
-    featureGates?: Record<string, boolean>;
-  };
-  /** The join token ("<id>.<secret>"); for init, the token init creates. */
-  bootstrapToken: string;
+  clusterNetwork?: Cluster['spec']['clusterNetwork'];
+  kubeadm?: Cluster['spec']['kubeadm'];
+  /** A bootstrap token ("<id>.<secret>"): for init, the one init creates; for joins, one already in the workload cluster. */
+  token: string;
   caCertHashes?: string[];
   /** init: upload kubeadm-certs with it; join-control-plane: download with it. */
   certificateKey?: string;
@@ -65,19 +55,26 @@ export interface CloudInitInput {
   certificateTokenTTL?: string;
   /** The machine's address for its API server and etcd member; the agent picks one when absent. */
   advertiseAddress?: string;
-  /** The shared CAs and service-account key, written on the init machine (as CAPI does) so the management side keeps them. */
-  pki?: ClusterPKI;
-  extras?: {
-    files?: CloudInitFile[];
-    preCommands?: string[];
-    postCommands?: string[];
-    users?: CloudInitUser[];
-    kubeletExtraArgs?: Record<string, string>;
-    nodeLabels?: Record<string, string>;
-    nodeTaints?: { key: string; value?: string; effect: string }[];
-  };
+  /** init only: the shared CAs and service-account key, written on the init machine (as CAPI does) so every member starts from the same PKI. */
+  certs?: ClusterPKI;
+  /** The Machine's bootstrap extras (spec.bootstrap without dataSecretName); the controller inlines contentFrom first. */
+  extras?: Bootstrap;
+  /** The Machine's provider ID when known, for the kubelet's --provider-id (the provider may set it too). */
+  providerID?: string;
   /** The agent binary on the image. */
   agent?: string;
+}
+
+/** spec.bootstrap.files as cloud-init's write_files entries (the API's encodings in cloud-init's spelling). */
+function extraFiles(b: Bootstrap | undefined): CloudInitFile[] {
+  return (b?.files ?? []).map((f, i) => {
+    if (f.content === undefined) {
+      // The Machine controller inlines contentFrom (file-content.ts) before rendering.
+      throw new Error(`spec.bootstrap.files[${i}]: neither content nor a resolved contentFrom`);
+    }
+    const encoding = f.encoding === 'base64' ? 'b64' : f.encoding ? 'gz+b64' : undefined;
+    return { path: f.path, content: f.content, permissions: f.permissions, owner: f.owner, ...(encoding ? { encoding } : {}) };
+  });
 }
 
 function fileEntry(f: CloudInitFile): Record<string, unknown> {
@@ -104,7 +101,7 @@ function nodeRegistration(i: CloudInitInput, controlPlane: boolean): Record<stri
 
 function validate(i: CloudInitInput): void {
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(i.nodeName)) throw new Error(`nodeName: "${i.nodeName}" is not a DNS-1123 subdomain`);
-  parseBootstrapToken(i.bootstrapToken, 'bootstrapToken');
+  parseBootstrapToken(i.token, 'token');
   if (i.certificateKey) decodeCertificateKey(i.certificateKey);
   if (i.certificateTokenTTL !== undefined) {
     if (i.role !== 'init') throw new Error('certificateTokenTTL: only the init machine uploads kubeadm-certs');
@@ -140,7 +137,7 @@ export function kubeadmConfigFor(i: CloudInitInput): string {
     });
     const init = prune({
       apiVersion: v, kind: 'InitConfiguration',
-      bootstrapTokens: [{ token: i.bootstrapToken, groups: ['system:bootstrappers:kubeadm:default-node-token'], usages: ['signing', 'authentication'] }],
+      bootstrapTokens: [{ token: i.token, groups: ['system:bootstrappers:kubeadm:default-node-token'], usages: ['signing', 'authentication'] }],
       nodeRegistration: nodeRegistration(i, true),
       localAPIEndpoint: i.advertiseAddress ? { advertiseAddress: i.advertiseAddress, bindPort: i.controlPlaneEndpoint.port } : undefined,
       certificateKey: i.certificateKey,
@@ -150,7 +147,7 @@ export function kubeadmConfigFor(i: CloudInitInput): string {
   const join = prune({
     apiVersion: v, kind: 'JoinConfiguration',
     nodeRegistration: nodeRegistration(i, i.role === 'join-control-plane'),
-    discovery: { bootstrapToken: { apiServerEndpoint: endpoint, token: i.bootstrapToken, caCertHashes: i.caCertHashes } },
+    discovery: { bootstrapToken: { apiServerEndpoint: endpoint, token: i.token, caCertHashes: i.caCertHashes } },
     controlPlane: i.role === 'join-control-plane'
       ? prune({ certificateKey: i.certificateKey, localAPIEndpoint: i.advertiseAddress ? { advertiseAddress: i.advertiseAddress, bindPort: i.controlPlaneEndpoint.port } : undefined })
       : undefined,
@@ -164,13 +161,13 @@ const shellQuote = (s: string): string => (/^[A-Za-z0-9_./:=@,+-]+$/.test(s) ? s
 export function renderCloudInit(i: CloudInitInput): string {
   validate(i);
   const files: CloudInitFile[] = [];
-  if (i.role === 'init' && i.pki) {
-    for (const [name, content] of Object.entries(clusterPKIFiles(i.pki))) {
+  if (i.role === 'init' && i.certs) {
+    for (const [name, content] of Object.entries(clusterPKIFiles(i.certs))) {
       files.push({ path: `${DEFAULT_CERTS_DIR}/${name}`, content, permissions: name.endsWith('.key') ? '0600' : '0644' });
     }
   }
   files.push(compact(CONFIG_PATH, kubeadmConfigFor(i), '0600'));
-  files.push(...(i.extras?.files ?? []));
+  files.push(...extraFiles(i.extras));
   const agent = i.agent ?? 'clusterd';
   const upload = i.certificateKey ? ['--upload-certs', ...(i.certificateTokenTTL ? ['--certificate-token-ttl', i.certificateTokenTTL] : [])] : [];
   const verb = i.role === 'init' ? ['init', ...upload] : ['join'];
@@ -178,7 +175,9 @@ export function renderCloudInit(i: CloudInitInput): string {
   const doc = prune({
     write_files: files.map(fileEntry),
     runcmd,
-    users: i.extras?.users?.map((u) => prune({ name: u.name, ssh_authorized_keys: u.sshAuthorizedKeys, sudo: u.sudo, groups: u.groups?.join(', '), shell: u.shell })),
+    users: i.extras?.users?.map((u) => prune({
+      name: u.name, ssh_authorized_keys: u.sshAuthorizedKeys, sudo: u.sudo, groups: u.groups?.split(',').map((g) => g.trim()).filter(Boolean).join(', '), shell: u.shell,
+    })),
   });
   return `#cloud-config\n${yaml.dump(doc, { lineWidth: -1, noRefs: true })}`;
 }

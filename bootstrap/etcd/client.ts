@@ -1,7 +1,7 @@
 /**
  * An etcd v3 client for membership, speaking the JSON API etcd's gRPC gateway serves on every client URL
  * (etcdserverpb/gw: POST /v3/cluster/member/{list,add,promote,remove}, /v3/maintenance/status) over HTTPS with a client
- * certificate signed by the etcd CA, as clientv3 does over gRPC. uint64 IDs travel as JSON strings (protojson); they
+ * certificate signed by the etcd CA, as clientv3 does over gRPC (and /v3/maintenance/transfer-leadership). uint64 IDs travel as JSON strings (protojson); they
  * stay strings here, since a JavaScript number cannot hold them.
  *
  * Each call goes to the endpoints in turn until one answers, as clientv3's balancer does; an answer that is an etcd
@@ -55,6 +55,7 @@ export const EtcdMessages = {
   memberNotFound: 'etcdserver: member not found',
   learnerNotReady: 'etcdserver: can only promote a learner member which is in sync with leader',
   memberNotLearner: 'etcdserver: can only promote a learner member',
+  tooManyLearners: 'etcdserver: too many learner members in cluster',
 } as const;
 
 export const isEtcdError = (err: unknown, message: string): boolean => err instanceof EtcdError && err.etcdMessage === message;
@@ -102,14 +103,6 @@ export class EtcdClient {
     return (res.members ?? []).map(member);
   }
 
-  /**
-   * Maintenance.MoveLeader: asks the leader (which alone can hand leadership over, so it is asked at its own endpoint)
-   * to transfer leadership to targetID; it answers once the target leads.
-   */
-  async moveLeader(leaderEndpoint: string, targetID: string): Promise<void> {
-    await post(leaderEndpoint, '/v3/maintenance/transfer-leadership', { targetID }, this.tls, Math.max(this.timeoutMs, 10_000));
-  }
-
   /** The status of the member serving `endpoint` (Maintenance.Status is answered by the member asked, not the leader). */
   async status(endpoint: string): Promise<EtcdStatus> {
     const res = await post<{ header?: { member_id?: string }; version?: string; leader?: string; raftIndex?: string; raftAppliedIndex?: string; isLearner?: boolean; errors?: string[] }>(
@@ -118,6 +111,11 @@ export class EtcdClient {
       version: res.version ?? '', leader: String(res.leader ?? '0'), raftIndex: String(res.raftIndex ?? '0'), raftAppliedIndex: String(res.raftAppliedIndex ?? '0'),
       isLearner: res.isLearner === true, errors: res.errors ?? [], memberID: String(res.header?.member_id ?? '0'),
     };
+  }
+
+  /** Maintenance.MoveLeader: asks the leader at `leaderEndpoint` to hand leadership to targetID (a voting member). */
+  async moveLeader(leaderEndpoint: string, targetID: string): Promise<void> {
+    await post(leaderEndpoint, '/v3/maintenance/transfer-leadership', { targetID }, this.tls, this.timeoutMs);
   }
 
   private async call<T>(path: string, body: unknown): Promise<T> {

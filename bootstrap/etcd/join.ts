@@ -1,5 +1,5 @@
 /**
- * kubeadm join phase control-plane-join etcd (phases/etcd CreateStackedEtcdStaticPodManifestFile): find the members'
+ * kubeadm join phase etcd-join (phases/etcd CreateStackedEtcdStaticPodManifestFile): find the members'
  * client URLs in the cluster, add this node as a learner (or find it already added), write the etcd static Pod with
  * --initial-cluster and --initial-cluster-state=existing, wait for the kubelet to start it, and promote it once it is
  * in sync with the leader. The etcd client authenticates with etcd/healthcheck-client, the certificate kubeadm's

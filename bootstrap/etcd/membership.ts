@@ -102,16 +102,26 @@ export async function promoteLearner(client: EtcdClient, id: string, o: RetryOpt
   });
 }
 
+/** Which member: a node's member carries the node's name once started; an added member that never started has only its peer URL. */
+export interface MemberMatch {
+  name?: string;
+  peerURL?: string;
+}
+
+const matches = (m: EtcdMember, w: MemberMatch): boolean => (!!w.name && m.name === w.name) || (!!w.peerURL && m.peerURLs[0] === w.peerURL);
+
 /**
- * Removes the member named `name` (a node's member carries the node's name). Returns the removed member, or undefined
- * when there was none (already removed: done). Refuses to remove the last voting member.
+ * Removes the member matching `w` (by name, or by peer URL for a learner that never started). Returns the removed
+ * member, or undefined when there was none (already removed: done). Refuses to remove the last voting member.
  */
-export async function removeMemberByName(client: EtcdClient, name: string, o: RetryOptions): Promise<EtcdMember | undefined> {
-  return poll(`etcd: could not remove the member ${name}`, o, async () => {
+export async function removeMember(client: EtcdClient, w: MemberMatch, o: RetryOptions): Promise<EtcdMember | undefined> {
+  const what = w.name ?? w.peerURL ?? '?';
+  return poll(`etcd: could not remove the member ${what}`, o, async () => {
     const members = await client.memberList();
-    const m = members.find((x) => x.name === name);
+    const m = members.find((x) => matches(x, w));
     if (!m) return { done: true, value: undefined };
-    if (!m.isLearner && members.filter((x) => !x.isLearner).length === 1) throw new PermanentEtcdError(`etcd: refusing to remove ${name}, the last voting etcd member`);
+    if (!m.isLearner && members.filter((x) => !x.isLearner).length === 1) throw new PermanentEtcdError(`etcd: refusing to remove ${what}, the last voting etcd member`);
+    if (!m.isLearner) await handOverLeadership(client, m, members, o);
     try {
       await client.memberRemove(m.ID);
     } catch (err) {
@@ -119,4 +129,26 @@ export async function removeMemberByName(client: EtcdClient, name: string, o: Re
     }
     return { done: true, value: m };
   });
+}
+
+/** removeMember by the node's name. */
+export const removeMemberByName = (client: EtcdClient, name: string, o: RetryOptions): Promise<EtcdMember | undefined> => removeMember(client, { name }, o);
+
+/**
+ * Before a voting member goes: if it leads, it hands leadership to another started voting member first (as Cluster
+ * API's ForwardEtcdLeadership does), so the cluster does not sit through an election with no leader. Best effort:
+ * etcd elects a new leader by itself if this fails.
+ */
+async function handOverLeadership(client: EtcdClient, m: EtcdMember, members: EtcdMember[], o: RetryOptions): Promise<void> {
+  try {
+    const leader = (await client.status(client.endpoints[0]!)).leader;
+    if (leader !== m.ID) return;
+    const target = members.find((x) => x.ID !== m.ID && !x.isLearner && isStarted(x));
+    const at = m.clientURLs[0];
+    if (!target || !at) return;
+    await client.moveLeader(at, target.ID);
+    o.progress?.(`etcd leadership moved from ${m.name || hexID(m.ID)} to ${target.name || hexID(target.ID)}`);
+  } catch (err) {
+    o.progress?.(`etcd leadership not moved before removing ${m.name || hexID(m.ID)}: ${(err as Error).message}`);
+  }
 }

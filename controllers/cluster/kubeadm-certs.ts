@@ -9,9 +9,10 @@
 import type { Client } from '../../runtime/client.js';
 import { isAlreadyExists, isNotFound } from '../../runtime/errors.js';
 import type { KubeObject } from '../../runtime/types.js';
-import { decryptCerts, encryptCerts, newCertificateKey, SHARED_CERT_FILES } from '../../bootstrap/copycerts.js';
+import { decryptCerts, newCertificateKey, uploadCerts as uploadKubeadmCerts } from '../../bootstrap/copycerts.js';
+import { clusterPKIFiles } from '../../bootstrap/pki-files.js';
 import { bootstrapTokenSecret, bootstrapTokenSecretName, newBootstrapToken, parseBootstrapToken } from '../../bootstrap/tokens.js';
-import { DEFAULT_CERT_TOKEN_TTL_SECONDS, KUBEADM_CERTS_ROLE, KUBEADM_CERTS_SECRET, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from '../../bootstrap/constants.js';
+import { DEFAULT_CERT_TOKEN_TTL_SECONDS, KUBEADM_CERTS_SECRET, NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from '../../bootstrap/constants.js';
 import { secretNames } from './names.js';
 import type { ClusterPKI } from './pki.js';
 import { CLUSTER_SECRET_TYPE } from './names.js';
@@ -23,17 +24,6 @@ export const KUBEADM_CERTS_MIN_REMAINING_MS = 20 * 60 * 1000;
 interface SecretObj extends KubeObject {
   type?: string;
   data?: Record<string, string>;
-}
-
-/** The plaintext files kubeadm-certs carries, from the cluster's PKI Secrets. */
-export function sharedCertFiles(pki: ClusterPKI): Record<string, string> {
-  const files: Record<(typeof SHARED_CERT_FILES)[number], string> = {
-    'ca.crt': pki.ca.certPem, 'ca.key': pki.ca.keyPem,
-    'sa.key': pki.sa.keyPem, 'sa.pub': pki.sa.certPem,
-    'front-proxy-ca.crt': pki.proxy.certPem, 'front-proxy-ca.key': pki.proxy.keyPem,
-    'etcd/ca.crt': pki.etcd.certPem, 'etcd/ca.key': pki.etcd.keyPem,
-  };
-  return files;
 }
 
 const unb64 = (s: string | undefined): string => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
@@ -142,58 +132,29 @@ export async function ensureKubeadmCerts(opts: {
   });
 }
 
-/** kubeadm's upload-certs: a proxy token for the TTL, the encrypted Secret it owns, and read access for joiners. */
+/**
+ * kubeadm's upload-certs (bootstrap/copycerts.ts, the agent's own implementation): a proxy token for the TTL, the
+ * encrypted Secret it owns, and read access for joiners.
+ */
 export async function uploadCerts(workload: Client, pki: ClusterPKI, certificateKey: string, now: Date): Promise<void> {
-  const tokenSecret = bootstrapTokenSecret(newBootstrapToken(), {
-    description: 'Proxy for managing TTL for the kubeadm-certs secret',
-    ttlSeconds: DEFAULT_CERT_TOKEN_TTL_SECONDS,
-    usages: [],
-    groups: [],
-    now,
-  });
-  const created = await workload.create<KubeObject>(tokenSecret as unknown as KubeObject);
-  const data = encryptCerts(sharedCertFiles(pki), certificateKey);
-  const certs: SecretObj = {
-    ...SECRET,
-    metadata: {
-      name: KUBEADM_CERTS_SECRET,
-      namespace: 'kube-system',
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Secret', name: created.metadata.name!, uid: created.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+  await uploadKubeadmCerts({
+    async createOwner(tokenSecret) {
+      const created = await workload.create<KubeObject>(tokenSecret as unknown as KubeObject);
+      return created.metadata.uid!;
     },
-    type: 'Opaque',
-    data,
-  };
-  try {
-    await workload.create(certs);
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-    const existing = await workload.get<SecretObj>(SECRET, { namespace: 'kube-system', name: KUBEADM_CERTS_SECRET });
-    await workload.update({ ...certs, metadata: { ...certs.metadata, resourceVersion: existing.metadata.resourceVersion } });
-  }
-  await ensureKubeadmCertsRBAC(workload);
+    apply: (obj) => createOrReplace(workload, obj as unknown as KubeObject),
+  }, { files: clusterPKIFiles(pki), certificateKey, ttlSeconds: DEFAULT_CERT_TOKEN_TTL_SECONDS, now });
 }
 
-async function createIfMissing(c: Client, obj: KubeObject): Promise<void> {
+/** Create, or replace the existing object of the same name (kubeadm's CreateOrUpdate*). */
+async function createOrReplace(c: Client, obj: KubeObject): Promise<void> {
   try {
     await c.create(obj);
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
+    const existing = await c.get<KubeObject>({ apiVersion: obj.apiVersion!, kind: obj.kind! }, { namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    await c.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } });
   }
-}
-
-/** The Role and RoleBinding that let bootstrap tokens read kubeadm-certs (normally created by init). */
-export async function ensureKubeadmCertsRBAC(workload: Client): Promise<void> {
-  await createIfMissing(workload, {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
-    metadata: { name: KUBEADM_CERTS_ROLE, namespace: 'kube-system' },
-    rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [KUBEADM_CERTS_SECRET], verbs: ['get'] }],
-  });
-  await createIfMissing(workload, {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
-    metadata: { name: KUBEADM_CERTS_ROLE, namespace: 'kube-system' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: KUBEADM_CERTS_ROLE },
-    subjects: [{ kind: 'Group', name: NODE_BOOTSTRAP_TOKEN_AUTH_GROUP }],
-  });
 }
 
 /** A fresh join token Secret for the workload cluster (kubeadm's default node token groups and usages). */

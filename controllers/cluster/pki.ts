@@ -19,8 +19,8 @@ export interface SecretLike {
 
 export type OwnerRef = OwnerReference;
 
-/** The PEM pair a PKI Secret holds. For `sa`, certPem is the public key (PKIX PEM), as sa.pub. */
-export type ClusterPKI = Record<PkiSecret, CertAndKey>;
+/** The PEM pairs the PKI Secrets hold: bootstrap's one ClusterPKI (for `sa`, certPem is the public key, as sa.pub). */
+export type { ClusterPKI } from '../../bootstrap/pki-files.js';
 
 const CA_COMMON_NAMES: Record<Exclude<PkiSecret, 'sa'>, string> = {
   ca: 'kubernetes',

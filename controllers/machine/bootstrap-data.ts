@@ -1,31 +1,11 @@
 /**
- * What the Machine controller hands the cloud-init renderer: the kubeadm role, where the cluster answers,
- * how to trust it, the credentials the role needs, and the Machine's own bootstrap extras. The renderer
- * itself belongs to bootstrap/; this is the controller's side of that call.
+ * What the Machine controller hands the cloud-init renderer: bootstrap's own input, in the API's terms (the renderer
+ * belongs to bootstrap/, as Cluster API keeps it in its bootstrap provider). The controller always pins the CA.
  */
 import type { Bootstrap, Cluster, Machine } from '../../api/v1alpha1/index.js';
-import type { CertAndKey } from '../../lib/pki.js';
-import type { BootstrapRole } from './role.js';
+import type { CloudInitInput } from '../../bootstrap/index.js';
 
-export interface BootstrapDataInput {
-  role: BootstrapRole;
-  clusterName: string;
-  nodeName: string;
-  version: string;
-  controlPlaneEndpoint: { host: string; port: number };
-  clusterNetwork?: Cluster['spec']['clusterNetwork'];
-  kubeadm?: Cluster['spec']['kubeadm'];
-  /** A bootstrap token: for init, the one init creates; for joins, one already in the workload cluster. */
-  token: string;
-  caCertHashes: string[];
-  /** init (uploads the certificates with it) and join-control-plane (downloads them). */
-  certificateKey?: string;
-  /** init only: the shared CAs and service-account key pair, so every member starts from the same PKI. */
-  certs?: { ca: CertAndKey; etcdCA: CertAndKey; frontProxyCA: CertAndKey; sa: { keyPem: string; pubPem: string } };
-  extras?: Bootstrap;
-  /** The Machine's provider ID when known, for the kubelet's --provider-id (the provider may set it too). */
-  providerID?: string;
-}
+export type BootstrapDataInput = CloudInitInput & { caCertHashes: string[] };
 
 export type CloudInitRenderer = (input: BootstrapDataInput) => string;
 

@@ -1,64 +1,6 @@
-/**
- * The Machine controller's renderer: its BootstrapDataInput, in API terms, becomes bootstrap's CloudInitInput.
- * The two differ only in spelling (the API follows Cluster API's field names, the renderer cloud-init's).
- */
-import { renderCloudInit, type CloudInitInput } from '../../bootstrap/index.js';
-import type { Bootstrap } from '../../api/v1alpha1/index.js';
-import type { BootstrapDataInput, CloudInitRenderer } from './bootstrap-data.js';
-
-type Extras = NonNullable<CloudInitInput['extras']>;
-
-function files(b: Bootstrap): Extras['files'] {
-  return b.files?.map((f, i) => {
-    if (f.content === undefined) {
-      // The Machine controller inlines contentFrom (file-content.ts) before rendering.
-      throw new Error(`spec.bootstrap.files[${i}]: neither content nor a resolved contentFrom`);
-    }
-    const encoding = f.encoding === 'base64' ? 'b64' : f.encoding ? 'gz+b64' : undefined;
-    return { path: f.path, content: f.content, permissions: f.permissions, owner: f.owner, ...(encoding ? { encoding } : {}) };
-  });
-}
-
-function extras(b: Bootstrap | undefined): Extras | undefined {
-  if (!b) return undefined;
-  return {
-    files: files(b),
-    preCommands: b.preCommands,
-    postCommands: b.postCommands,
-    users: b.users?.map((u) => ({
-      name: u.name,
-      sshAuthorizedKeys: u.sshAuthorizedKeys,
-      sudo: u.sudo,
-      shell: u.shell,
-      groups: u.groups?.split(',').map((g) => g.trim()).filter(Boolean),
-    })),
-    kubeletExtraArgs: b.kubeletExtraArgs,
-    nodeLabels: b.nodeLabels,
-    nodeTaints: b.nodeTaints,
-  };
-}
-
-export function toCloudInitInput(i: BootstrapDataInput): CloudInitInput {
-  return {
-    role: i.role,
-    nodeName: i.nodeName,
-    clusterName: i.clusterName,
-    version: i.version,
-    controlPlaneEndpoint: i.controlPlaneEndpoint,
-    clusterNetwork: i.clusterNetwork,
-    kubeadm: i.kubeadm,
-    bootstrapToken: i.token,
-    caCertHashes: i.caCertHashes,
-    certificateKey: i.certificateKey,
-    pki: i.certs && {
-      ca: i.certs.ca,
-      etcdCA: i.certs.etcdCA,
-      frontProxyCA: i.certs.frontProxyCA,
-      sa: { keyPem: i.certs.sa.keyPem, publicKeyPem: i.certs.sa.pubPem },
-    },
-    extras: extras(i.extras),
-  };
-}
+/** The Machine controller's renderer: bootstrap's renderCloudInit, which takes the controller's input as it is. */
+import { renderCloudInit } from '../../bootstrap/index.js';
+import type { CloudInitRenderer } from './bootstrap-data.js';
 
 /** The renderer the daemon gives the Machine controller. */
-export const renderMachineCloudInit: CloudInitRenderer = (input) => renderCloudInit(toCloudInitInput(input));
+export const renderMachineCloudInit: CloudInitRenderer = renderCloudInit;

@@ -63,9 +63,9 @@ export async function drainPass(wc: Client, nodeName: string): Promise<number> {
   return remaining;
 }
 
-/** Removes the node's stacked etcd member through the etcd API (controllers/shared/etcd-members.ts). */
-export function removeEtcdMember(wc: Client, nodeName: string, etcdCA: CertAndKey): Promise<EtcdRemoval> {
-  return removeEtcdMemberOfNode(wc, nodeName, etcdCA);
+/** Removes the node's stacked etcd member (by name, or by the machine's peer URL) through the etcd API (controllers/shared/etcd-members.ts). */
+export function removeEtcdMember(wc: Client, nodeName: string, etcdCA: CertAndKey, peerURL?: string, timeoutMs?: number): Promise<EtcdRemoval> {
+  return removeEtcdMemberOfNode(wc, nodeName, etcdCA, { ...(peerURL ? { peerURL } : {}), ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
 export async function deleteNode(wc: Client, nodeName: string): Promise<void> {

@@ -47,4 +47,4 @@ export function registerMachineController(mgr: Manager, deps: MachineRegisterDep
   });
   return controller;
 }
-export { renderMachineCloudInit, toCloudInitInput } from './cloud-init.js';
+export { renderMachineCloudInit } from './cloud-init.js';

@@ -22,6 +22,7 @@ import { nodeReady, WorkloadClusters } from '../cluster/workload.js';
 import { bootstrapExtras, machineVersion, type BootstrapDataInput, type CloudInitRenderer } from './bootstrap-data.js';
 import { resolveFileContent } from './file-content.js';
 import { hexID } from '../../bootstrap/etcd/membership.js';
+import { etcdPeerURL } from '../../bootstrap/manifests.js';
 import { cordon, deleteNode, drainPass, removeEtcdMember } from './drain.js';
 import { encodeProvisionedSpec, immutableFieldChanges, isOwnedByMachineSet } from './immutable.js';
 import { machinePhase } from './phase.js';
@@ -29,6 +30,11 @@ import { MachineConditions } from './ready.js';
 import { decideRole, isControlPlaneMachine, type BootstrapRole } from './role.js';
 
 const asKube = <T>(o: T): T & KubeObject => o as T & KubeObject;
+/** The peer URL kubeadm's stacked etcd gives the machine: https://<its InternalIP>:2380. */
+const etcdPeerURLOf = (m: Machine): string | undefined => {
+  const ip = m.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  return ip ? etcdPeerURL(ip) : undefined;
+};
 const DEFAULT_JOIN_TOKEN_TTL = 15 * 60;
 /** How long drain keeps trying when the workload API does not answer and no nodeDrainTimeoutSeconds is set. */
 const UNREACHABLE_DRAIN_LIMIT_MS = 30_000;
@@ -258,7 +264,7 @@ export class MachineReconciler implements Reconciler {
       input.certificateKey = await keys.read();
       if (!input.certificateKey) return { waiting: 'waiting for the cluster certificate key', reason: 'WaitingForCertificates' };
       input.token = joinTokenSecret(ttl, 'init').token;
-      input.certs = { ca: pki.ca, etcdCA: pki.etcd, frontProxyCA: pki.proxy, sa: { keyPem: pki.sa.keyPem, pubPem: pki.sa.certPem } };
+      input.certs = pki;
     } else {
       let wc: Client;
       try {
@@ -374,7 +380,7 @@ export class MachineReconciler implements Reconciler {
     try {
       const pki = await readClusterPKI(this.client, ns, clusterName);
       if (!pki?.etcd.keyPem) throw new Error(`the etcd CA Secret ${secretNames.etcd(clusterName)} (with its key) is needed to sign an etcd client certificate`);
-      const r = await removeEtcdMember(wc, nodeName, pki.etcd);
+      const r = await removeEtcdMember(wc, nodeName, pki.etcd, etcdPeerURLOf(machine));
       if (r.result === 'removed') this.recorder.event(asKube(machine), 'Normal', 'EtcdMemberRemoved', `removed etcd member ${nodeName} (${hexID(r.id)}) through the etcd API`);
       machine.status!.conditions = setCondition(machine.status!.conditions, {
         type: MachineConditions.EtcdMemberRemoved, status: 'True', reason: r.result === 'removed' ? 'EtcdMemberRemoved' : r.result === 'absent' ? 'EtcdMemberAbsent' : 'EtcdLastMember',
@@ -386,6 +392,25 @@ export class MachineReconciler implements Reconciler {
     machine.status!.conditions = setCondition(machine.status!.conditions, { type: MachineConditions.EtcdMemberRemoved, status: 'False', reason: 'EtcdMemberRemovalFailed', message });
     this.recorder.event(asKube(machine), 'Warning', 'EtcdMemberRemovalFailed', message);
     return false;
+  }
+
+  /**
+   * A control-plane Machine whose Node never registered may still have been added to etcd as a learner (a join that
+   * failed after etcd-join's first step): found by its peer URL and removed, since etcd takes one learner at a time
+   * and an orphan would block every later join. Best effort: a machine that never joined is never held up by it.
+   */
+  private async removeUnjoinedEtcdMember(machine: Machine, ns: string, clusterName: string, ctx: ReconcileContext): Promise<void> {
+    const peerURL = etcdPeerURLOf(machine);
+    if (!peerURL) return;
+    try {
+      const pki = await readClusterPKI(this.client, ns, clusterName);
+      if (!pki?.etcd.keyPem) return;
+      const wc = await this.workloads.client(ns, clusterName);
+      const r = await removeEtcdMember(wc, '', pki.etcd, peerURL, 1000);
+      if (r.result === 'removed') this.recorder.event(asKube(machine), 'Normal', 'EtcdMemberRemoved', `removed etcd member ${hexID(r.id)} (${peerURL}), which never joined, through the etcd API`);
+    } catch (err) {
+      ctx.log.info({ err: errMessage(err) }, 'no etcd member of this machine removed (it never joined, or etcd is not reachable)');
+    }
   }
 
   /** Drain, etcd member, Node, provider machine, finalizer: each step repeated until it is done. */
@@ -434,6 +459,7 @@ export class MachineReconciler implements Reconciler {
         this.recorder.event(asKube(machine), 'Warning', 'NodeDeletionSkipped', `could not drain and delete node ${nodeName}: ${errMessage(err)}`);
       }
     }
+    if (!clusterGoing && !nodeName && cluster && isControlPlaneMachine(machine)) await this.removeUnjoinedEtcdMember(machine, ns, cluster.metadata.name!, ctx);
     const provider = await this.providerFor(machine, cluster);
     if (!('failed' in provider)) {
       const stub: ClusterLike = cluster ?? { metadata: { name: machine.spec.clusterName, namespace: ns } };

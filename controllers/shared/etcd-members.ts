@@ -11,7 +11,7 @@
 import type { Client } from '../../runtime/client.js';
 import { EtcdClient } from '../../bootstrap/etcd/client.js';
 import { CONTROL_PLANE_NODE_SELECTOR, ETCD_POD_SELECTOR, etcdEndpoints, type NodeLike, type PodLike } from '../../bootstrap/etcd/endpoints.js';
-import { PermanentEtcdError, removeMemberByName } from '../../bootstrap/etcd/membership.js';
+import { PermanentEtcdError, removeMember } from '../../bootstrap/etcd/membership.js';
 import { newPrivateKey, signCert, type CertAndKey } from '../../lib/pki.js';
 import type { KubeObject } from '../../runtime/types.js';
 
@@ -28,6 +28,8 @@ export type EtcdRemoval =
 export interface RemoveOptions {
   /** How long to keep retrying one removal in this reconcile (etcd answering "not now"). */
   timeoutMs?: number;
+  /** The machine's peer URL: also matches a member that was added but never started (it has no name yet). */
+  peerURL?: string;
 }
 
 /** A fresh etcd client certificate signed by the cluster's etcd CA (ECDSA P-256: quick to make). */
@@ -36,35 +38,13 @@ export function mintEtcdClientCert(etcdCA: CertAndKey): CertAndKey {
 }
 
 /**
- * Cluster API's ForwardEtcdLeadership: when the member about to go leads, leadership moves first to the member of the
- * newest control-plane Node (the last to be replaced in a rollout), so removing it never leaves etcd without a leader
- * for an election's time. Best effort: a leader that does not answer is not leading for long, and the removal goes on.
+ * Removes the etcd member of `nodeName` (or, with o.peerURL, the member at that peer URL) through the other members;
+ * already gone is done. nodeName may be empty for a machine whose Node never registered.
  */
-async function forwardLeadership(etcd: EtcdClient, nodeName: string, nodes: (NodeLike & KubeObject)[]): Promise<void> {
-  try {
-    const members = await etcd.memberList();
-    const leaving = members.find((m) => m.name === nodeName);
-    if (!leaving?.clientURLs.length) return;
-    let leader: string | undefined;
-    for (const ep of etcd.endpoints) {
-      leader = await etcd.status(ep).then((st) => st.leader, () => undefined);
-      if (leader && leader !== '0') break;
-    }
-    if (leader !== leaving.ID) return;
-    const born = (name: string): string => nodes.find((n) => n.metadata?.name === name)?.metadata?.creationTimestamp ?? '';
-    const target = members.filter((m) => m.ID !== leaving.ID && !m.isLearner && m.name !== '')
-      .sort((a, b) => born(b.name).localeCompare(born(a.name)))[0];
-    if (target) await etcd.moveLeader(leaving.clientURLs[0]!, target.ID);
-  } catch {
-    // best effort (see above)
-  }
-}
-
-/** Removes the etcd member of `nodeName` through the other members; already gone is done. */
 export async function removeEtcdMemberOfNode(wc: Client, nodeName: string, etcdCA: CertAndKey, o: RemoveOptions = {}): Promise<EtcdRemoval> {
   const pods = (await wc.list<PodLike & KubeObject>({ apiVersion: 'v1', kind: 'Pod' }, { namespace: 'kube-system', labelSelector: ETCD_POD_SELECTOR })).items;
   const nodes = (await wc.list<NodeLike & KubeObject>({ apiVersion: 'v1', kind: 'Node' }, { labelSelector: CONTROL_PLANE_NODE_SELECTOR })).items;
-  const { endpoints, source } = etcdEndpoints(pods, nodes, [nodeName]);
+  const { endpoints, source } = etcdEndpoints(pods, nodes, nodeName ? [nodeName] : []);
   if (endpoints.length === 0) {
     // no other control plane is known: this is the last member, or none was ever recorded
     return { result: 'last-member' };
@@ -72,8 +52,7 @@ export async function removeEtcdMemberOfNode(wc: Client, nodeName: string, etcdC
   const cert = mintEtcdClientCert(etcdCA);
   const etcd = new EtcdClient(endpoints, { caPem: etcdCA.certPem, certPem: cert.certPem, keyPem: cert.keyPem });
   try {
-    await forwardLeadership(etcd, nodeName, nodes);
-    const removed = await removeMemberByName(etcd, nodeName, { timeoutMs: o.timeoutMs ?? 5000 });
+    const removed = await removeMember(etcd, { ...(nodeName ? { name: nodeName } : {}), ...(o.peerURL ? { peerURL: o.peerURL } : {}) }, { timeoutMs: o.timeoutMs ?? 5000 });
     return removed ? { result: 'removed', id: removed.ID } : { result: 'absent' };
   } catch (err) {
     if (err instanceof PermanentEtcdError) return { result: 'last-member' };

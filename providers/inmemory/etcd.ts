@@ -32,8 +32,12 @@ const ERR = {
   learnerNotReady: [9, 'etcdserver: can only promote a learner member which is in sync with leader'],
   memberNotLearner: [9, 'etcdserver: can only promote a learner member'],
   learnerRPC: [14, 'etcdserver: rpc not supported for learner'],
+  /** etcd's --max-learners is 1 by default: a second join waits (kubeadm retries) until the first is promoted. */
+  tooManyLearners: [9, 'etcdserver: too many learner members in cluster'],
   badRequest: [3, 'invalid request body'],
   stopped: [14, 'etcdserver: server stopped'],
+  notLeader: [9, 'etcdserver: not leader'],
+  badLeaderTransferee: [9, 'etcdserver: bad leader transferee'],
 } as const;
 
 class RpcError extends Error {
@@ -75,6 +79,8 @@ export class SimEtcd {
   private readonly running = new Map<string, number>();
   private readonly servers = new Map<string, Server>();
   private readonly clusterID = randomID();
+  /** The member MoveLeader made leader, while it is a started voting member (else the first such member leads). */
+  private leaderID?: string;
 
   constructor(private readonly file?: string, readonly catchUpMs = 300) {
     if (file && existsSync(file)) this.members = (JSON.parse(readFileSync(file, 'utf8')) as { members: SimEtcdMember[] }).members;
@@ -163,8 +169,14 @@ export class SimEtcd {
     if (!me || !this.running.has(self)) fail(ERR.stopped);
     const header = { cluster_id: this.clusterID, member_id: self, raft_term: '2' };
     if (path === '/v3/maintenance/status') {
-      const leader = this.members.find((m) => !m.isLearner && this.running.has(m.ID));
-      return { header, version: '3.6.0', leader: leader?.ID ?? '0', raftIndex: '1', raftAppliedIndex: '1', ...(me!.isLearner ? { isLearner: true } : {}) };
+      return { header, version: '3.6.0', leader: this.leader() ?? '0', raftIndex: '1', raftAppliedIndex: '1', ...(me!.isLearner ? { isLearner: true } : {}) };
+    }
+    if (path === '/v3/maintenance/transfer-leadership') {
+      if (this.leader() !== self) fail(ERR.notLeader);
+      const target = this.members.find((m) => m.ID === String(input.targetID));
+      if (!target || target.isLearner || !this.running.has(target.ID)) fail(ERR.badLeaderTransferee);
+      this.leaderID = target!.ID;
+      return { header };
     }
     if (path.startsWith('/v3/cluster/member/') && me!.isLearner) fail(ERR.learnerRPC);
     switch (path) {
@@ -174,6 +186,7 @@ export class SimEtcd {
         if (!Array.isArray(peerURLs) || peerURLs.length === 0 || !peerURLs.every((u) => typeof u === 'string')) fail(ERR.badRequest);
         const urls = peerURLs as string[];
         if (this.members.some((m) => m.peerURLs.some((u) => urls.includes(u)))) fail(ERR.peerURLExists);
+        if (input.isLearner === true && this.members.some((m) => m.isLearner)) fail(ERR.tooManyLearners);
         const m: SimEtcdMember = { ID: randomID(), name: '', peerURLs: urls, clientURLs: [], isLearner: input.isLearner === true };
         this.members.push(m);
         this.save();
@@ -200,6 +213,11 @@ export class SimEtcd {
       }
       default: throw new RpcError(5, 'Not Found');
     }
+  }
+
+  private leader(): string | undefined {
+    const voting = (id?: string): boolean => this.members.some((m) => m.ID === id && !m.isLearner && this.running.has(m.ID));
+    return voting(this.leaderID) ? this.leaderID : this.members.find((m) => voting(m.ID))?.ID;
   }
 
   private save(): void {

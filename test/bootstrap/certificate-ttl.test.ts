@@ -7,7 +7,7 @@ import { agent, agentFails, initCluster } from './harness.js';
 
 const input: CloudInitInput = {
   role: 'init', nodeName: 'cp-0', clusterName: 'demo', controlPlaneEndpoint: { host: '127.0.0.1', port: 6443 },
-  bootstrapToken: 'abcdef.0123456789abcdef', certificateKey: 'ab'.repeat(32),
+  token: 'abcdef.0123456789abcdef', certificateKey: 'ab'.repeat(32),
 };
 
 test('the renderer passes certificateTokenTTL to the init agent and refuses it where it means nothing', () => {

@@ -17,15 +17,15 @@ test('cloud-init user-data for every role passes `cloud-init schema`, parses bac
     clusterName: 'demo', version: 'v1.37.2', controlPlaneEndpoint: { host: 'lb.demo.example', port: 6443 },
     clusterNetwork: { services: { cidrBlocks: ['10.128.0.0/12'] }, pods: { cidrBlocks: ['192.168.0.0/16'] }, serviceDomain: 'demo.local' },
     kubeadm: { apiServer: { certSANs: ['api.demo.example'], extraArgs: { 'audit-log-maxage': '7' } }, featureGates: { SomeGate: true } },
-    bootstrapToken: 'abcdef.0123456789abcdef', caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: 'ab'.repeat(32),
+    token: 'abcdef.0123456789abcdef', caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: 'ab'.repeat(32),
     extras: {
       files: [{ path: '/etc/motd', content: 'hello\n', permissions: '0644' }], preCommands: ['echo pre'], postCommands: ['echo post'],
-      users: [{ name: 'ops', sshAuthorizedKeys: ['ssh-ed25519 AAAAC3Nza ops@example'], sudo: 'ALL=(ALL) NOPASSWD:ALL', groups: ['adm'], shell: '/bin/bash' }],
+      users: [{ name: 'ops', sshAuthorizedKeys: ['ssh-ed25519 AAAAC3Nza ops@example'], sudo: 'ALL=(ALL) NOPASSWD:ALL', groups: 'adm', shell: '/bin/bash' }],
       nodeLabels: { 'pool': 'a' }, kubeletExtraArgs: { 'max-pods': '50' },
     },
   };
   const rendered = {
-    init: renderCloudInit({ ...base, role: 'init', nodeName: 'cp-0', pki }),
+    init: renderCloudInit({ ...base, role: 'init', nodeName: 'cp-0', certs: pki }),
     cp: renderCloudInit({ ...base, role: 'join-control-plane', nodeName: 'cp-1' }),
     worker: renderCloudInit({ ...base, role: 'join-worker', nodeName: 'w-0' }),
   };

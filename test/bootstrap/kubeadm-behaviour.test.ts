@@ -134,7 +134,7 @@ timeouts: {etcdAPICall: 3s}
   c.etcd.setCatchUp(rootC, Infinity);
   await agent(['join', 'phase', 'control-plane-prepare', '--root', rootC, '--config', config]);
   const failed = capture();
-  const code = await runAgent(['join', 'phase', 'control-plane-join/etcd', '--root', rootC, '--config', config], failed.io, { host: agentHost() });
+  const code = await runAgent(['join', 'phase', 'etcd-join', '--root', rootC, '--config', config], failed.io, { host: agentHost() });
   assert.equal(code, 1, failed.text());
   assert.match(failed.text(), /etcd: the learner [0-9a-f]+ was not promoted \(it did not catch up with the leader\) within \d+s: etcdserver: can only promote a learner member which is in sync with leader/);
   assert.deepEqual(members(), [['cp-0', 'https://127.0.0.1:2380', 'voting'], ['cp-1', 'https://127.0.0.2:2380', 'voting'], ['cp-2', 'https://127.0.0.3:2380', 'learner']]);
@@ -143,7 +143,7 @@ timeouts: {etcdAPICall: 3s}
   assert.match(etcd, /--initial-cluster-state=existing/);
   // run again (a join retried): the learner is found by its peer URL and reused, not added twice
   const again = capture();
-  assert.equal(await runAgent(['join', 'phase', 'control-plane-join/etcd', '--root', rootC, '--config', config], again.io, { host: agentHost() }), 1);
+  assert.equal(await runAgent(['join', 'phase', 'etcd-join', '--root', rootC, '--config', config], again.io, { host: agentHost() }), 1);
   assert.match(again.text(), /\[etcd\] The etcd member [0-9a-f]+ for https:\/\/127\.0\.0\.3:2380 already exists \(a learner\); reusing it/);
   assert.equal(members().length, 3);
   assert.deepEqual(c.etcd.errors, []);

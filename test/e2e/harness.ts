@@ -223,6 +223,12 @@ export class E2E {
     return readFileSync(join(this.dataDir, 'inmemory', ns, cluster, 'machines', machine, path), 'utf8');
   }
 
+  /** The in-memory provider's etcd membership of a cluster (its simulated etcd's data): name and learner flag per member. */
+  etcdMembers(cluster: string, ns = 'default'): { name: string; isLearner: boolean }[] {
+    const f = join(this.dataDir, 'inmemory', ns, cluster, 'etcd', 'members.json');
+    return (JSON.parse(readFileSync(f, 'utf8')) as { members: { name: string; isLearner: boolean }[] }).members;
+  }
+
   providerClusterExists(cluster: string, ns = 'default'): boolean {
     return existsSync(join(this.dataDir, 'inmemory', ns, cluster));
   }

@@ -216,6 +216,9 @@ export async function upgrade(e: E2E, timeoutMs = 180_000, withInvariants = true
     }, timeoutMs, 1000);
     await settles(e, CP_REPLICAS, workers, timeoutMs);
     await probes?.stop();
+    // etcd has three voting members again, the new machines': each old member was removed through the etcd API
+    const cpNodes = (await machines(e)).filter(isCP).map((m) => m.status?.nodeRef?.name).sort();
+    assert.deepEqual(e.etcdMembers('demo').map((m) => [m.name, m.isLearner]).sort(), cpNodes.map((n) => [n, false]));
     phase = 'md';
     await e.kubectl('patch', 'md', 'demo-workers', '--type=merge', '-p', `{"spec":{"template":{"spec":{"version":"${TO}"}}}}`);
     await e.until(`workers at ${TO}`, async () => {

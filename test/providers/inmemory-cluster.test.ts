@@ -41,11 +41,11 @@ test('five machines from user-data form an HA cluster that kubectl sees through 
   // Long enough for both control-plane joins to download the certificates, short enough to watch it expire.
   const certificateTokenTTL = '40s';
   const common: Omit<CloudInitInput, 'role' | 'nodeName'> = {
-    clusterName: 'workload', version: 'v1.36.3', controlPlaneEndpoint: { host: ip(1), port: 6443 }, bootstrapToken: token,
+    clusterName: 'workload', version: 'v1.36.3', controlPlaneEndpoint: { host: ip(1), port: 6443 }, token: token,
     caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(),
   };
   const userData = (role: CloudInitInput['role'], nodeName: string, address: string): string =>
-    renderCloudInit({ ...common, role, nodeName, advertiseAddress: address, ...(role === 'init' ? { pki, certificateTokenTTL } : {}) });
+    renderCloudInit({ ...common, role, nodeName, advertiseAddress: address, ...(role === 'init' ? { certs: pki, certificateTokenTTL } : {}) });
   const machine = (name: string): MachineLike => ({ metadata: { name, namespace: 'default', uid: name }, spec: { clusterName: 'ha', version: 'v1.36.3' } });
   const rootOf = (m: string): string => join(dir, 'inmemory/default/ha/machines', m);
   const until = async (what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {

@@ -75,7 +75,7 @@ test('a new provider over the same data dir re-attaches its machines without re-
   const pki = await generateClusterPKI();
   const userData = renderCloudInit({
     role: 'init', nodeName: 'cp-0', clusterName: 'c', version: 'v1.37.2', controlPlaneEndpoint: infra.value.controlPlaneEndpoint, advertiseAddress: '127.44.0.2',
-    bootstrapToken: newBootstrapToken(), caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(), pki,
+    token: newBootstrapToken(), caCertHashes: [caCertHash(pki.ca.certPem)], certificateKey: newCertificateKey(), certs: pki,
   });
   await provider.createOrGetMachine({ cluster, machine: machine('cp-0'), userData });
   const root = join(dataDir, 'default/c/machines/cp-0');

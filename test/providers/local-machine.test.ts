@@ -96,7 +96,7 @@ test('local provider: a control-plane machine runs the real control plane from c
 
   const token = newBootstrapToken();
   const userData = renderCloudInit({
-    role: 'init', nodeName: 'cp-0', clusterName: 'lc', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, bootstrapToken: token,
+    role: 'init', nodeName: 'cp-0', clusterName: 'lc', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, token: token,
   });
   const created = await provider.createOrGetMachine({ cluster, machine, userData });
   assert.equal(created.status, 'done', JSON.stringify(created));
@@ -192,7 +192,7 @@ test('local provider: a control-plane machine runs the real control plane from c
   // A worker joins through the endpoint: its agent's CSR is approved and signed by the real kube-controller-manager.
   const joinStarted = Date.now();
   const wData = renderCloudInit({
-    role: 'join-worker', nodeName: 'w-0', clusterName: 'lc', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, bootstrapToken: token,
+    role: 'join-worker', nodeName: 'w-0', clusterName: 'lc', version: KUBE_TEST_VERSION, controlPlaneEndpoint: endpoint, token: token,
     caCertHashes: [caCertHash(readFileSync(join(mdir, 'root', 'etc/kubernetes/pki/ca.crt'), 'utf8'))],
   });
   const w = await provider.createOrGetMachine({ cluster, machine: worker, userData: wData });
