@@ -124,14 +124,19 @@ export class EtcdClient {
       try {
         return await post<T>(ep, path, body, this.tls, this.timeoutMs);
       } catch (err) {
-        // etcd answered: that is the cluster's answer (a learner refuses member calls as Unavailable; ask the next)
-        if (err instanceof EtcdError && err.code !== GrpcCode.Unavailable) throw err;
+        // etcd answered: that is the cluster's answer, unless the member asked cannot serve it: Unavailable, or a
+        // learner's ErrGRPCNotSupportedForLearner (FailedPrecondition; a stale endpoint whose address a new learner
+        // took over, as clientv3 never asks learners). Then ask the next.
+        if (err instanceof EtcdError && err.code !== GrpcCode.Unavailable && !isLearnerRefusal(err)) throw err;
         failures.push((err as Error).message);
       }
     }
     throw new Error(`etcd: no endpoint answered ${path}: ${failures.join('; ')}`);
   }
 }
+
+/** etcd's ErrGRPCNotSupportedForLearner: the member asked is a learner, which serves no cluster calls. */
+const isLearnerRefusal = (err: EtcdError): boolean => err.code === GrpcCode.FailedPrecondition && /not supported for learner/.test(err.message);
 
 /** One POST of a JSON body to one endpoint; an etcd error body becomes an EtcdError. */
 function post<T>(endpoint: string, path: string, body: unknown, tls: EtcdTLS, timeoutMs: number): Promise<T> {

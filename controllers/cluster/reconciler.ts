@@ -18,6 +18,7 @@ import { isMachineReady } from '../shared/machine-state.js';
 import { ControllerAnnotations } from '../shared/names.js';
 import { clusterOwnerRef } from '../shared/owner.js';
 import { isPaused } from '../shared/paused.js';
+import { controlPlaneAt, syncKubeadmConfigVersion, syncKubeProxyVersion } from './addons.js';
 import { controlPlaneCounts, controlPlaneVersionProblem, nextControlPlaneAction, templateHash, type CPDesired, type CPMember } from './control-plane.js';
 import { nextDeletionStep } from './deletion.js';
 import type { ClusterControllerDeps } from './index.js';
@@ -139,6 +140,7 @@ export class ClusterReconciler extends EnvReconciler {
     if (!(s.infra.ready && s.infra.endpointSet && s.certificates.available)) return;
     const action = nextControlPlaneAction(members, desired, s.initialized);
     s.cpMessage = await this.apply(cluster, action, desired, s.ctx);
+    if (s.initialized && controlPlaneAt(members, desired)) await this.syncAddons(cluster, desired, s.ctx);
     if (action.type !== 'none') return { requeueAfter: action.type === 'wait' ? 5000 : 1000 };
   }
 
@@ -214,6 +216,23 @@ export class ClusterReconciler extends EnvReconciler {
     }
   }
 
+  /** Cluster uid → the control-plane version kube-proxy was last synced to (one check per version, not per reconcile). */
+  private readonly addonsSynced = new Map<string, string>();
+
+  /** kube-proxy follows a finished control-plane rollout (addons.ts); a workload cluster that does not answer is retried later. */
+  private async syncAddons(cluster: Cluster, desired: CPDesired, ctx: ReconcileContext): Promise<void> {
+    const key = cluster.metadata.uid ?? `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    if (this.addonsSynced.get(key) === desired.version) return;
+    try {
+      const wc = await this.workloads.client(cluster.metadata.namespace ?? 'default', cluster.metadata.name!);
+      const was = await syncKubeProxyVersion(wc, desired.version);
+      if (was) ctx.log.info({ from: was, version: desired.version }, 'kube-proxy DaemonSet set to the control plane\'s version');
+      this.addonsSynced.set(key, desired.version);
+    } catch (err) {
+      ctx.log.debug({ err: errMessage(err) }, 'kube-proxy version not synced yet');
+    }
+  }
+
   /** Control-plane Machines of the cluster, from the cache (expectations cover its lag). */
   private async controlPlaneMachines(cluster: Cluster): Promise<Machine[]> {
     const list = await this.cache.list<Machine>(MACHINE_GVK, {
@@ -230,6 +249,11 @@ export class ClusterReconciler extends EnvReconciler {
       case 'wait':
         return action.message;
       case 'create': {
+        if (action.role === 'join') {
+          // A joining control plane writes its static Pods at kubeadm-config's version: set it first (a 409 retries).
+          const wc = await this.workloads.client(cluster.metadata.namespace ?? 'default', cluster.metadata.name!);
+          if (await syncKubeadmConfigVersion(wc, desired.version)) ctx.log.info({ version: desired.version }, 'kubeadm-config set to the control plane\'s version');
+        }
         const m = await this.client.create<Machine>(controlPlaneMachine(cluster, desired));
         this.expectations.expectCreate(keyOf(cluster), m.metadata.name!);
         ctx.log.info({ machine: m.metadata.name, role: action.role }, 'created control-plane machine');

@@ -28,7 +28,7 @@ export interface ContainerSpec {
   image: string;
   command?: string[];
   args?: string[];
-  env?: { name: string; value?: string }[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string }; [other: string]: unknown } }[];
   workingDir?: string;
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
   /** Named ports: a probe may name one (kubeadm's probes use "probe-port"). */
@@ -78,7 +78,10 @@ export interface ContainerOptions {
   /** Where an httpGet probe without host goes (the Pod's IP: the machine's, with hostNetwork). */
   podIP: string;
   onChange: () => void;
-  /** Host pid namespace facts for the status's containerID. */
+  /** The argv, expanded (container-env.ts); default: command or the image's binary, then args, as written. */
+  argv?: string[];
+  /** The environment from the spec, resolved (container-env.ts); default: the spec's plain values. */
+  env?: Record<string, string>;
   terminationGraceMs?: number;
 }
 
@@ -111,12 +114,13 @@ export class ProcessContainer {
     if (this.stopped) return;
     const gen = ++this.generation;
     const s = this.o.spec;
-    const command = [...(s.command?.length ? s.command : [this.o.image.binary]), ...(s.args ?? [])];
+    const command = this.o.argv ?? [...(s.command?.length ? s.command : [this.o.image.binary]), ...(s.args ?? [])];
     const env: NodeJS.ProcessEnv = {
       PATH: `${this.o.image.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       HOME: '/root',
     };
-    for (const e of s.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    if (this.o.env) Object.assign(env, this.o.env);
+    else for (const e of s.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
     const mountArgs = this.o.binds.flatMap((b) => [b.source, b.target, b.readOnly ? 'ro' : 'rw']);
     mkdirSync(this.o.logDir, { recursive: true });
     const logPath = join(this.o.logDir, `${this.restartCount}.log`);

@@ -7,10 +7,12 @@
  *     and keeps the Node's Ready condition fresh;
  *   - posts a mirror Pod for each static Pod, owned by its Node, and its status: a container is reported Running
  *     only while its process runs, Ready only after its readiness probe (or, without one, its start) succeeded;
+ *   - runs the Pods the scheduler binds to its Node (kube-proxy's DaemonSet, CoreDNS) the same way, their volumes made
+ *     as the kubelet makes them (pod-volumes.ts), deletes them from the API once their processes are gone;
  *   - records a Warning Event when a Pod's image maps to no built binary, and reports that container Waiting.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -21,7 +23,9 @@ import { nodeNameOfCert, registrationOf } from '../../kubelet-node.js';
 import { createNode, healthyNodeConditions, renewNodeLease } from '../../shared/node-upkeep.js';
 import { parseFlags } from '../../inmemory/staticpods.js';
 import { prepareHostPath, ProcessContainer, type Bind, type ContainerSpec, type ContainerState } from './container.js';
+import { containerCommand, containerEnv } from './container-env.js';
 import { resolveImage } from './images.js';
+import { podDir, preparePodVolumes, VOLUME_REFRESH_MS, type BoundPod, type PodVolume } from './pod-volumes.js';
 
 export const MANIFESTS_DIR = '/etc/kubernetes/manifests';
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
@@ -30,28 +34,36 @@ export const KUBEADM_FLAGS = '/var/lib/kubelet/kubeadm-flags.env';
 interface PodManifest {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
   spec: {
     containers: ContainerSpec[];
-    volumes?: { name: string; hostPath?: { path: string; type?: string } }[];
+    initContainers?: ContainerSpec[];
+    volumes?: PodVolume[];
     terminationGracePeriodSeconds?: number;
+    serviceAccountName?: string;
+    nodeName?: string;
     [k: string]: unknown;
   };
 }
 
+/** A Pod the kubelet runs: a static Pod from a manifest file, or one the scheduler bound to the Node. */
 interface StaticPod {
+  /** The manifest file, or api:<uid> for a bound Pod. */
   file: string;
+  source: 'file' | 'api';
   manifest: PodManifest;
   hash: string;
   uid: string;
   startTime: string;
   containers: ProcessContainer[];
-  /** Containers that cannot run (no binary): name → why. */
-  blocked: Map<string, string>;
+  /** Containers that cannot run: name → the waiting reason and why ('' for the whole Pod: its volumes). */
+  blocked: Map<string, { reason: string; message: string }>;
   mirrorUID?: string;
   eventsSent: Set<string>;
   /** Condition type → [status, when it last changed], so lastTransitionTime means what it says. */
   transitions: Map<string, [string, string]>;
+  /** A bound Pod's volumes were made (or refreshed: its token) at this time. */
+  volumesAt?: number;
 }
 
 export interface ProcessKubeletOptions {
@@ -149,13 +161,12 @@ export class ProcessKubelet {
         this.warnOnce('node registration failed; retrying', err);
       }
     }
-    if (this.nodeUID && this.statusDirty) {
-      this.statusDirty = false;
+    if (this.nodeUID) {
       try {
-        await this.syncMirrorPods();
+        await this.syncApiPods();
       } catch (err) {
         this.statusDirty = true;
-        this.warnOnce('mirror pod sync failed; retrying', err);
+        this.warnOnce('pod sync failed; retrying', err);
       }
     }
   }
@@ -184,7 +195,7 @@ export class ProcessKubelet {
   private async syncStaticPods(): Promise<void> {
     const want = this.readManifests();
     for (const [file, pod] of [...this.pods]) {
-      if (want.get(file)?.hash !== pod.hash) {
+      if (pod.source === 'file' && want.get(file)?.hash !== pod.hash) {
         this.pods.delete(file);
         await Promise.allSettled(pod.containers.map((c) => c.stop()));
         this.statusDirty = true;
@@ -197,43 +208,67 @@ export class ProcessKubelet {
     }
   }
 
-  private podName(m: PodManifest): string {
-    return `${m.metadata.name}-${this.o.machine}`;
+  /** A static Pod's mirror is named after its manifest and the Node; a bound Pod has its own name. */
+  private podName(m: PodManifest, source: 'file' | 'api' = 'file'): string {
+    return source === 'api' ? m.metadata.name : `${m.metadata.name}-${this.o.machine}`;
   }
 
   private startPod(file: string, manifest: PodManifest, hash: string): StaticPod {
-    const ns = manifest.metadata.namespace ?? 'default';
-    const name = this.podName(manifest);
-    const pod: StaticPod = {
-      file, manifest, hash, uid: hash, startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    const pod = this.newPod(file, 'file', manifest, hash);
+    // A static Pod has hostPath volumes only (the kubelet has no API to read others from before its Node exists).
+    const sources = new Map<string, string>();
+    const bad = new Map<string, string>();
+    for (const v of manifest.spec.volumes ?? []) {
+      if (!v.hostPath) { bad.set(v.name, `volume ${v.name}: only hostPath volumes are supported in static Pods by the process kubelet`); continue; }
+      const why = prepareHostPath(v.hostPath.path, v.hostPath.type);
+      if (why) bad.set(v.name, why);
+      else sources.set(v.name, v.hostPath.path);
+    }
+    this.startContainers(pod, sources, bad);
+    return pod;
+  }
+
+  private newPod(file: string, source: 'file' | 'api', manifest: PodManifest, hash: string): StaticPod {
+    return {
+      file, source, manifest, hash, uid: source === 'api' ? manifest.metadata.uid! : hash, startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       containers: [], blocked: new Map(), eventsSent: new Set(), transitions: new Map(),
+      ...(source === 'api' ? { mirrorUID: manifest.metadata.uid } : {}),
     };
-    const volumes = new Map((manifest.spec.volumes ?? []).map((v) => [v.name, v]));
-    for (const c of manifest.spec.containers) {
+  }
+
+  /** Starts each container that can run; the others are blocked with the reason (reported Waiting, with an Event). */
+  private startContainers(pod: StaticPod, volumeSources: Map<string, string>, badVolumes = new Map<string, string>()): void {
+    const { manifest } = pod;
+    const ns = manifest.metadata.namespace ?? 'default';
+    const name = this.podName(manifest, pod.source);
+    const facts = { metadata: manifest.metadata, spec: manifest.spec, hostIP: this.o.address, podIP: this.o.address };
+    if (manifest.spec.initContainers?.length) {
+      for (const c of manifest.spec.containers) pod.blocked.set(c.name, { reason: 'CreateContainerConfigError', message: 'init containers are not supported by the process kubelet' });
+    }
+    for (const c of pod.blocked.size > 0 ? [] : manifest.spec.containers) {
       const image = resolveImage(c.image, this.o.env);
       if (image instanceof Error) {
-        pod.blocked.set(c.name, image.message);
+        pod.blocked.set(c.name, { reason: 'ErrImagePull', message: image.message });
         this.o.logger.warn({ pod: name, container: c.name, reason: image.message }, 'container cannot run');
         continue;
       }
       const binds: Bind[] = [];
       let bad: string | undefined;
       for (const vm of c.volumeMounts ?? []) {
-        const v = volumes.get(vm.name);
-        if (!v?.hostPath) {
-          bad = `volume ${vm.name}: only hostPath volumes are supported by the process kubelet`;
-          break;
-        }
-        bad = prepareHostPath(v.hostPath.path, v.hostPath.type);
+        const source = volumeSources.get(vm.name);
+        bad = badVolumes.get(vm.name) ?? (source === undefined ? `volume ${vm.name} is not defined in the Pod` : undefined);
         if (bad) break;
-        binds.push({ source: v.hostPath.path, target: vm.mountPath, readOnly: Boolean(vm.readOnly) });
+        binds.push({ source: source!, target: vm.mountPath, readOnly: Boolean(vm.readOnly) });
       }
+      const env = containerEnv(c.env, facts);
+      if (!bad && env instanceof Error) bad = env.message;
       if (bad) {
-        pod.blocked.set(c.name, bad);
+        pod.blocked.set(c.name, { reason: 'CreateContainerConfigError', message: bad });
         continue;
       }
+      const resolvedEnv = env as Record<string, string>;
       const container = new ProcessContainer({
-        spec: c, image, binds, podIP: this.o.address,
+        spec: c, image, binds, podIP: this.o.address, env: resolvedEnv, argv: containerCommand(c, image, resolvedEnv),
         logDir: join('/var/log/pods', `${ns}_${name}_${pod.uid}`, c.name),
         terminationGraceMs: Math.min((manifest.spec.terminationGracePeriodSeconds ?? 30) * 1000, 10_000),
         onChange: () => this.statusChanged(),
@@ -241,8 +276,7 @@ export class ProcessKubelet {
       pod.containers.push(container);
       container.start();
     }
-    this.o.logger.info({ pod: name, containers: pod.containers.map((c) => c.name), blocked: [...pod.blocked.keys()] }, 'static pod started');
-    return pod;
+    this.o.logger.info({ pod: name, source: pod.source, containers: pod.containers.map((c) => c.name), blocked: [...pod.blocked.keys()] }, 'pod started');
   }
 
   private statusChanged(): void {
@@ -311,16 +345,74 @@ export class ProcessKubelet {
   }
 
   private mirrorPath(pod: StaticPod): string {
-    return `/api/v1/namespaces/${pod.manifest.metadata.namespace ?? 'default'}/pods/${this.podName(pod.manifest)}`;
+    return `/api/v1/namespaces/${pod.manifest.metadata.namespace ?? 'default'}/pods/${this.podName(pod.manifest, pod.source)}`;
   }
 
-  private async syncMirrorPods(): Promise<void> {
+  /**
+   * The Pods bound to the Node, every sync (the kubelet watches them): bound Pods start, stop and are deleted from the
+   * API once stopped; then, when something changed, the mirror Pods and every status are posted.
+   */
+  private async syncApiPods(): Promise<void> {
     // The Node authorizer lets a kubelet read only the Pods bound to it: list those, as the kubelet's informer does.
     const list = await this.client!.get<{ items: KubeObject[] }>(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${this.nodeName}`)}`);
-    const mine = new Map(list.items.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+    await this.syncBoundPods(list.items);
+    if (!this.statusDirty) return;
+    this.statusDirty = false;
+    await this.syncMirrorPods(list.items);
+  }
+
+  private async syncBoundPods(items: KubeObject[]): Promise<void> {
+    const bound = new Map(items.filter((p) => !p.metadata.annotations?.['kubernetes.io/config.mirror']).map((p) => [`api:${p.metadata.uid}`, p]));
+    for (const [key, pod] of [...this.pods]) {
+      if (pod.source !== 'api') continue;
+      const now = bound.get(key);
+      if (now && !now.metadata.deletionTimestamp) {
+        if (Date.now() - (pod.volumesAt ?? 0) > VOLUME_REFRESH_MS) {
+          const again = await preparePodVolumes(this.client!, now as unknown as BoundPod);
+          if (again instanceof Error) this.warnOnce(`pod ${now.metadata.namespace}/${now.metadata.name}: volume refresh failed`, again);
+          else pod.volumesAt = Date.now();
+        }
+        continue;
+      }
+      this.pods.delete(key);
+      await Promise.allSettled(pod.containers.map((c) => c.stop()));
+      rmSync(podDir(pod.uid), { recursive: true, force: true });
+      this.statusDirty = true;
+    }
+    for (const [key, p] of bound) {
+      if (this.stopped) return;
+      if (p.metadata.deletionTimestamp) {
+        if (this.pods.has(key)) continue;
+        // Its processes are gone: the kubelet ends the graceful deletion, as its status manager does.
+        await this.client!.request('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } })
+          .catch((err: unknown) => {
+            if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+          });
+        continue;
+      }
+      if (this.pods.has(key)) continue;
+      const manifest = p as unknown as PodManifest;
+      const pod = this.newPod(key, 'api', manifest, p.metadata.uid!);
+      const volumes = await preparePodVolumes(this.client!, manifest as unknown as BoundPod);
+      if (volumes instanceof Error) {
+        // Not started: tried again next sync, and reported waiting in ContainerCreating meanwhile (as FailedMount).
+        this.warnOnce(`pod ${p.metadata.namespace}/${p.metadata.name}: volumes not ready`, volumes);
+        pod.blocked.set('', { reason: 'ContainerCreating', message: volumes.message });
+        await this.client!.mergePatch(`${this.mirrorPath(pod)}/status`, { status: this.podStatus(pod) }).catch(() => undefined);
+        continue;
+      }
+      pod.volumesAt = Date.now();
+      this.startContainers(pod, volumes);
+      this.pods.set(key, pod);
+      this.statusDirty = true;
+    }
+  }
+
+  private async syncMirrorPods(items: KubeObject[]): Promise<void> {
+    const mine = new Map(items.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
     // Mirror Pods whose manifest is gone (removed while the API server was unreachable too) are deleted, as the
     // kubelet's orphaned-mirror-pod cleanup does.
-    const wanted = new Set([...this.pods.values()].map((p) => `${p.manifest.metadata.namespace ?? 'default'}/${this.podName(p.manifest)}`));
+    const wanted = new Set([...this.pods.values()].map((p) => `${p.manifest.metadata.namespace ?? 'default'}/${this.podName(p.manifest, p.source)}`));
     for (const [key, p] of mine) {
       if (wanted.has(key) || !p.metadata.annotations?.['kubernetes.io/config.mirror']) continue;
       await this.client!.request('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } })
@@ -329,7 +421,7 @@ export class ProcessKubelet {
         });
     }
     for (const pod of this.pods.values()) {
-      await this.ensureMirror(pod, mine.get(`${pod.manifest.metadata.namespace ?? 'default'}/${this.podName(pod.manifest)}`));
+      if (pod.source === 'file') await this.ensureMirror(pod, mine.get(`${pod.manifest.metadata.namespace ?? 'default'}/${this.podName(pod.manifest)}`));
       await this.postEvents(pod);
       await this.client!.mergePatch(`${this.mirrorPath(pod)}/status`, { status: this.podStatus(pod) });
     }
@@ -365,13 +457,13 @@ export class ProcessKubelet {
 
   private async postEvents(pod: StaticPod): Promise<void> {
     const ns = pod.manifest.metadata.namespace ?? 'default';
-    for (const [container, why] of pod.blocked) {
-      if (pod.eventsSent.has(container)) continue;
+    for (const [container, { message: why }] of pod.blocked) {
+      if (pod.eventsSent.has(container) || container === '') continue;
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       await this.client!.create(`/api/v1/namespaces/${ns}/events`, {
         apiVersion: 'v1', kind: 'Event',
-        metadata: { name: `${this.podName(pod.manifest)}.${createHash('sha256').update(container + pod.hash).digest('hex').slice(0, 16)}`, namespace: ns },
-        involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: this.podName(pod.manifest), uid: pod.mirrorUID, fieldPath: `spec.containers{${container}}` },
+        metadata: { name: `${this.podName(pod.manifest, pod.source)}.${createHash('sha256').update(container + pod.hash).digest('hex').slice(0, 16)}`, namespace: ns },
+        involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: this.podName(pod.manifest, pod.source), uid: pod.mirrorUID, fieldPath: `spec.containers{${container}}` },
         reason: 'Failed', message: why, type: 'Warning', count: 1, firstTimestamp: now, lastTimestamp: now,
         source: { component: 'kubelet', host: this.nodeName },
         reportingComponent: 'kubelet', reportingInstance: this.nodeName,
@@ -387,8 +479,8 @@ export class ProcessKubelet {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const statuses = pod.manifest.spec.containers.map((spec) => {
       const c = pod.containers.find((x) => x.name === spec.name);
-      const blocked = pod.blocked.get(spec.name);
-      const state: ContainerState = c ? c.state : { waiting: { reason: 'ErrImagePull', message: blocked ?? 'not started' } };
+      const blocked = pod.blocked.get(spec.name) ?? pod.blocked.get('');
+      const state: ContainerState = c ? c.state : { waiting: blocked ?? { reason: 'ContainerCreating' } };
       return {
         name: spec.name, image: spec.image, imageID: '', ready: Boolean(c?.ready && 'running' in c.state),
         started: Boolean(c?.started && 'running' in (c?.state ?? {})), restartCount: c?.restartCount ?? 0,
