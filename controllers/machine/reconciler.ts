@@ -99,12 +99,6 @@ export class MachineReconciler extends EnvReconciler {
     m.status.conditions = withCondition(m.status.conditions, { type, status, reason, message, severity }, { observedGeneration: m.metadata.generation });
   }
 
-  /** Ready is False for the same reason as the condition that holds the Machine back. */
-  private notReady(m: Machine, type: string, reason: string, message: string, severity?: Severity, readyMessage = message): void {
-    this.cond(m, type, 'False', reason, message, severity);
-    this.cond(m, MachineConditions.Ready, 'False', reason, readyMessage, severity);
-  }
-
   /** A MachineSet-owned Machine keeps what it was provisioned with: a change is flagged, not acted on. */
   private reconcileImmutability({ machine }: MachineScope): void {
     const st = machine.status!;
@@ -126,8 +120,8 @@ export class MachineReconciler extends EnvReconciler {
 
   private reconcileClusterInfrastructure({ machine, cluster }: MachineScope): PhaseResult | void {
     if (cluster.status?.infrastructureReady && cluster.spec.controlPlaneEndpoint) return;
-    this.notReady(machine, MachineConditions.InfrastructureReady, 'WaitingForClusterInfrastructure', 'waiting for the cluster infrastructure and control-plane endpoint',
-      undefined, 'waiting for the cluster infrastructure');
+    this.cond(machine, MachineConditions.InfrastructureReady, 'False', 'WaitingForClusterInfrastructure', 'waiting for the cluster infrastructure and control-plane endpoint');
+    this.cond(machine, MachineConditions.Ready, 'False', 'WaitingForClusterInfrastructure', 'waiting for the cluster infrastructure');
     return { stop: true, requeueAfter: this.poll };
   }
 
@@ -137,7 +131,8 @@ export class MachineReconciler extends EnvReconciler {
     const out = await this.bootstrap.reconcile(machine, cluster, cluster.spec.controlPlaneEndpoint!, s.ctx.log);
     if ('waiting' in out) {
       st.bootstrapReady = false;
-      this.notReady(machine, MachineConditions.BootstrapReady, out.reason, out.waiting);
+      this.cond(machine, MachineConditions.BootstrapReady, 'False', out.reason, out.waiting);
+      this.cond(machine, MachineConditions.Ready, 'False', out.reason, out.waiting);
       return { stop: true, requeueAfter: out.requeueAfter ?? this.poll };
     }
     // As Cluster API's Machine controller copies the bootstrap config's dataSecretName.
@@ -158,13 +153,15 @@ export class MachineReconciler extends EnvReconciler {
       st.failureReason = infra.failed.reason;
       st.failureMessage = infra.failed.message;
       st.infrastructureReady = false;
-      this.notReady(machine, MachineConditions.InfrastructureReady, infra.failed.reason, infra.failed.message, 'Error');
+      this.cond(machine, MachineConditions.InfrastructureReady, 'False', infra.failed.reason, infra.failed.message, 'Error');
+      this.cond(machine, MachineConditions.Ready, 'False', infra.failed.reason, infra.failed.message, 'Error');
       this.recorder.event(machine, 'Warning', infra.failed.reason, infra.failed.message);
       return { stop: true };
     }
     if (!infra.running) {
       st.infrastructureReady = false;
-      this.notReady(machine, MachineConditions.InfrastructureReady, 'Provisioning', infra.message ?? 'the provider is creating the machine');
+      this.cond(machine, MachineConditions.InfrastructureReady, 'False', 'Provisioning', infra.message ?? 'the provider is creating the machine');
+      this.cond(machine, MachineConditions.Ready, 'False', 'Provisioning', infra.message ?? 'the provider is creating the machine');
       return { stop: true, requeueAfter: infra.requeueAfter ?? this.poll };
     }
     if (!st.infrastructureReady) this.recorder.event(machine, 'Normal', 'InfrastructureReady', `provider machine ${machine.spec.providerID} is running`);
@@ -198,7 +195,8 @@ export class MachineReconciler extends EnvReconciler {
     const providerID = machine.spec.providerID!;
     const node = await this.workloads.nodeByProviderID(machine.metadata.namespace ?? 'default', cluster.metadata.name!, providerID).catch(() => undefined);
     if (!node) {
-      this.notReady(machine, MachineConditions.NodeHealthy, 'WaitingForNode', `waiting for a Node with providerID ${providerID}`, undefined, 'waiting for the node to register');
+      this.cond(machine, MachineConditions.NodeHealthy, 'False', 'WaitingForNode', `waiting for a Node with providerID ${providerID}`);
+      this.cond(machine, MachineConditions.Ready, 'False', 'WaitingForNode', 'waiting for the node to register');
       return { requeueAfter: this.poll * 2 };
     }
     if (!st.nodeRef) this.recorder.event(machine, 'Normal', 'NodeRegistered', `node ${node.metadata.name} registered`);

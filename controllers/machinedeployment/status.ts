@@ -54,22 +54,22 @@ export function computeMDStatus({ md, newMS, old, maxUnavailable, skew, specErro
   const updated = newMS?.status?.replicas ?? 0;
   const prev = md.status?.conditions ?? [];
   let conditions: Condition[] = prev;
-  const set = (type: string, status: Condition['status'], reason: string, message: string): void => {
+  const condition = (type: string, status: Condition['status'], reason: string, message: string): void => {
     conditions = withCondition(conditions, { type, status, reason, message }, { now });
   };
   const out: MDStatusResult = { status: {} };
 
   const minAvailable = desired - maxUnavailable;
-  if (available >= minAvailable) set(Conditions.available, 'True', 'MinimumReplicasAvailable', `${available} of ${desired} Machines available (minimum ${minAvailable})`);
-  else set(Conditions.available, 'False', 'MinimumReplicasUnavailable', `${available} of ${desired} Machines available; at least ${minAvailable} required`);
+  if (available >= minAvailable) condition(Conditions.available, 'True', 'MinimumReplicasAvailable', `${available} of ${desired} Machines available (minimum ${minAvailable})`);
+  else condition(Conditions.available, 'False', 'MinimumReplicasUnavailable', `${available} of ${desired} Machines available; at least ${minAvailable} required`);
 
   const oldProgress = findCondition(prev, Conditions.progressing);
   if (specError) {
-    set(Conditions.progressing, 'False', ProgressReasons.invalidStrategy, specError);
+    condition(Conditions.progressing, 'False', ProgressReasons.invalidStrategy, specError);
   } else if (md.spec.paused) {
-    set(Conditions.progressing, 'Unknown', ProgressReasons.paused, 'the MachineDeployment is paused');
+    condition(Conditions.progressing, 'Unknown', ProgressReasons.paused, 'the MachineDeployment is paused');
   } else if (rolloutComplete(desired, newMS, old)) {
-    set(Conditions.progressing, 'True', ProgressReasons.newMachineSetAvailable, `MachineSet ${newMS!.metadata.name ?? ''} has successfully progressed`);
+    condition(Conditions.progressing, 'True', ProgressReasons.newMachineSetAvailable, `MachineSet ${newMS!.metadata.name ?? ''} has successfully progressed`);
   } else {
     const message = `MachineSet ${newMS?.metadata.name ?? '(not created yet)'}: ${updated} of ${desired} Machines updated, ${available} available, ${replicas - updated} old`;
     const deadlineMs = (md.spec.progressDeadlineSeconds ?? 600) * 1000;
@@ -88,7 +88,7 @@ export function computeMDStatus({ md, newMS, old, maxUnavailable, skew, specErro
       out.deadlineInMs = since + deadlineMs - now;
     }
   }
-  if (skew) set(Conditions.versionSkew, skew.ok ? 'True' : 'False', skew.reason, skew.message);
+  if (skew) condition(Conditions.versionSkew, skew.ok ? 'True' : 'False', skew.reason, skew.message);
   else conditions = withoutCondition(conditions, Conditions.versionSkew);
 
   let phase: ReplicaPhase;
