@@ -8,13 +8,14 @@
  */
 import { newLogger } from '../../lib/logging.js';
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import yaml from 'js-yaml';
 import { newSelfSignedCA, signCert } from '../../lib/pki.js';
 import { startApiServer, type RunningApiServer } from '../../apiserver/index.js';
 import { WIDGET_CRD } from './helpers.js';
+import { rawRequest } from '../support/raw-https.js';
 
 const ca = newSelfSignedCA('fuzz-ca');
 let server: RunningApiServer;
@@ -25,20 +26,7 @@ const agentFor: Partial<Record<Who, Agent>> = {};
 interface Req { who: Who; method: string; path: string; body?: string; contentType?: string }
 
 function call(r: Req): Promise<{ status: number; body: string }> {
-  const u = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    if (r.contentType) headers['Content-Type'] = r.contentType;
-    if (r.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(r.body));
-    const req = request({ host: u.hostname, port: u.port, method: r.method, path: r.path, agent: agentFor[r.who], headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(r.body);
-  });
+  return rawRequest({ url: server.url, method: r.method, path: r.path, agent: agentFor[r.who], body: r.body, headers: r.contentType ? { 'Content-Type': r.contentType } : {} });
 }
 
 const CM = '/api/v1/namespaces/fuzz/configmaps';

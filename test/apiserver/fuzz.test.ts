@@ -4,12 +4,13 @@
  * Every answer must be a proper Status (never a 5xx), and the stored data must be exactly as before.
  */
 import assert from 'node:assert/strict';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { after, before, test } from 'node:test';
 import yaml from 'js-yaml';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 import { startApiServer, type RunningApiServer } from '../../apiserver/index.js';
 import { WIDGET_CRD } from './helpers.js';
+import { rawRequest } from '../support/raw-https.js';
 
 let server: RunningApiServer;
 let agent: Agent;
@@ -20,17 +21,7 @@ interface Reply {
 }
 
 function call(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
-  const u = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method, path, agent, headers: { ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return rawRequest({ url: server.url, method, path, agent, body, headers });
 }
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */

@@ -6,12 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 import { newCsr, newPrivateKey } from '../../lib/pki.js';
 import { initCluster, type InitCluster } from '../bootstrap/harness.js';
+import { rawRequest } from '../support/raw-https.js';
 
 type Identity = 'admin' | 'kubelet-a' | 'bootstrap' | 'anonymous' | 'controller-manager' | 'scheduler';
 interface Client { agent: Agent; token?: string }
@@ -31,19 +32,10 @@ function fromKubeconfig(root: string, file: string): Client {
 function call(who: Identity, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: string }> {
   const c = clients.get(who)!;
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    if (payload !== undefined) headers['Content-Type'] = contentType;
-    if (c.token) headers.Authorization = `Bearer ${c.token}`;
-    const req = request({ host: url.hostname, port: url.port, method, path, agent: c.agent, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+  const headers: Record<string, string> = {};
+  if (payload !== undefined) headers['Content-Type'] = contentType;
+  if (c.token) headers.Authorization = `Bearer ${c.token}`;
+  return rawRequest({ url, method, path, agent: c.agent, body: payload, headers });
 }
 
 before(async () => {
