@@ -3,7 +3,7 @@
  * their network namespaces (and their RSS), etcd asked from inside a machine with etcdctl, and every namespace,
  * veth, bridge, mount and process the test saw, checked gone at the end.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -96,6 +96,25 @@ export class LocalCluster {
       }
     }
     return { pids, rssKiB };
+  }
+
+  /**
+   * Takes down, synchronously, whatever of the cluster is still running: for a test file the runner stops (a timeout's
+   * SIGTERM ends it through process.exit, where nothing asynchronous runs), since machines outlive the daemon by
+   * design and would hold the range's addresses for the next run. SIGKILL to every process naming the cluster's files
+   * (a machine's unshare takes its PID namespace with it), then its namespaces, veths and bridge.
+   */
+  destroySync(): void {
+    if (!existsSync(this.dir)) return;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.dir)) process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    for (const n of this.seen.netns) spawnSync('ip', ['netns', 'del', n]);
+    for (const l of [...this.seen.veth, ...this.seen.bridge]) spawnSync('ip', ['link', 'del', l]);
   }
 
   /** What of everything seen is still on the host: namespaces, veths, bridges, processes, mounts. */

@@ -146,6 +146,8 @@ before(async () => {
   for (const v of [FROM, TO]) for (const b of ['etcd', 'etcdctl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'] as const) kubeBinary(v, b);
   await e.start();
   host.watch();
+  // A file stopped by the runner (timeout) exits without after(): its machines must not outlive it.
+  process.on('exit', () => host.destroySync());
 });
 
 after(async () => {
