@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { MachineRecord } from '../../providers/local/layout.js';
 import { KUBE_TEST_VERSION, kubeBinary } from '../../lib/kube-binaries.js';
+import { hostProcesses } from '../support/host-processes.js';
 
 const exec = promisify(execFile);
 
@@ -132,16 +133,10 @@ export class LocalCluster {
         // removed meanwhile
       }
     }
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        // A process of a machine: its command names the machine's files, or it lives in a machine's network namespace
-        // (pids are reused, namespace inodes are not while anything holds them).
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-        const ns = readlinkSync(`/proc/${pid}/ns/net`);
-        if (cmd.includes(this.dir) || (this.seen.netnsInodes.has(ns) && !others.has(ns))) left.push(`process ${pid}: ${cmd.slice(0, 200)}`);
-      } catch {
-        // exited meanwhile
-      }
+    for (const { pid, cmdline, netns } of hostProcesses()) {
+      // A process of a machine: its command names the machine's files, or it lives in a machine's network namespace
+      // (pids are reused, namespace inodes are not while anything holds them).
+      if (cmdline.includes(this.dir) || (this.seen.netnsInodes.has(netns) && !others.has(netns))) left.push(`process ${pid}: ${cmdline.slice(0, 200)}`);
     }
     for (const l of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
       if (l.includes(this.dir) || [...this.seen.netns].some((n) => l.includes(`/run/netns/${n}`))) left.push(`mount ${l}`);

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,7 @@ import { missingPrerequisites } from '../../providers/local/net.js';
 import type { MachineRecord } from '../../providers/local/layout.js';
 import type { ClusterLike, MachineLike } from '../../providers/types.js';
 import { eventually } from '../support/eventually.js';
+import { hostProcesses, netnsName } from '../support/host-processes.js';
 
 const exec = promisify(execFile);
 // A range of its own, so a developer's daemon on the default range is not disturbed.
@@ -46,16 +47,8 @@ const worker: MachineLike = {
 
 /** Host pids of every process inside the network namespace. */
 function processesIn(netnsPath: string): number[] {
-  const ino = statSync(netnsPath).ino;
-  const pids: number[] = [];
-  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readlinkSync(`/proc/${p}/ns/net`) === `net:[${ino}]`) pids.push(Number(p));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
+  const ns = netnsName(netnsPath);
+  return hostProcesses().filter((p) => p.netns === ns).map((p) => p.pid);
 }
 
 const alive = (pid: number): boolean => {
