@@ -60,6 +60,7 @@ export class SimMachine {
   private bootTimer?: NodeJS.Timeout;
   private failTimer?: NodeJS.Timeout;
   private stopped = false;
+  private destroyed = false;
 
   constructor(
     readonly record: MachineRecord,
@@ -115,7 +116,12 @@ export class SimMachine {
     }, wait);
   }
 
+  /**
+   * Writes the record, unless the machine is being destroyed: a boot or a failure finishing after destroy() removed
+   * the record must not write it back, or the cloud would hold a machine no Machine owns.
+   */
   private save(): void {
+    if (this.destroyed) return;
     writeJsonAtomic(SimMachine.recordPath(this.instanceBase), this.record);
   }
 
@@ -148,6 +154,7 @@ export class SimMachine {
       if (!res.ok) this.deps.logger.warn({ machine: r.name, failed: res.failed }, 'cloud-init failed; see the machine\'s cloud-init-output.log');
       r.bootstrap = res.ok ? { state: 'Succeeded' } : { state: 'Failed', reason: 'BootstrapFailed', message: `cloud-init failed: ${res.failed ?? 'unknown error'}` };
     } catch (err) {
+      if (this.stopped) return; // its user-data went with a destroy() meanwhile
       const msg = err instanceof Error ? err.message : String(err);
       this.deps.logger.warn({ machine: r.name, err: msg }, 'cloud-init could not run');
       r.bootstrap = { state: 'Failed', reason: 'BootstrapFailed', message: `cloud-init could not run: ${msg}` };
@@ -178,6 +185,7 @@ export class SimMachine {
    * die) must not leave the machine behind: deletion goes on, as a cloud terminates a hung instance.
    */
   async destroy(): Promise<void> {
+    this.destroyed = true;
     let timer: NodeJS.Timeout | undefined;
     const stopped = await Promise.race([
       this.stop().then(() => true, () => true),
