@@ -24,6 +24,8 @@ export interface ClusterControllerDeps {
   logger?: Logger;
   /** Poll interval while waiting for something no watch reports (workload API answering; default 2 s). */
   pollIntervalMs?: number;
+  /** How often a Cluster's provider machines are checked for orphans (default 60 s; orphans.ts). */
+  orphanSweepIntervalMs?: number;
 }
 
 export function registerClusterController(mgr: Manager, deps: ClusterControllerDeps): Controller {

@@ -21,6 +21,7 @@ import { isPaused } from '../shared/paused.js';
 import { controlPlaneAt, syncKubeadmConfigVersion, syncKubeProxyVersion } from './addons.js';
 import { controlPlaneCounts, controlPlaneVersionProblem, nextControlPlaneAction, templateHash, type CPDesired, type CPMember } from './control-plane.js';
 import { nextDeletionStep } from './deletion.js';
+import { orphanedMachines, ORPHAN_SWEEP_INTERVAL_MS } from './orphans.js';
 import type { ClusterControllerDeps } from './index.js';
 import { deleteOwnedSecrets, ensureAdminKubeconfig, ensureCertificateKey, ensureClusterPKI } from './secrets.js';
 import { ClusterConditions, computeClusterStatus, type ClusterObservation } from './status.js';
@@ -49,7 +50,7 @@ export class ClusterReconciler extends EnvReconciler {
   readonly expectations = new Expectations();
   /** The phases of a reconcile, in order (runtime/reconcile.ts runPhases). */
   private readonly phases: readonly Phase<ClusterScope>[] = [
-    this.reconcileInfrastructurePhase, this.reconcileCertificates, this.reconcileInitialized, this.reconcileControlPlane, this.reconcileStatus,
+    this.reconcileInfrastructurePhase, this.reconcileOrphans, this.reconcileCertificates, this.reconcileInitialized, this.reconcileControlPlane, this.reconcileStatus,
   ].map((p) => p.bind(this));
 
   constructor(env: ReconcilerEnv, private readonly deps: ClusterControllerDeps) {
@@ -62,6 +63,7 @@ export class ClusterReconciler extends EnvReconciler {
     let cluster = await ignoreNotFound(this.cache.get<Cluster>(CLUSTER_GVK, req));
     if (!cluster) {
       this.expectations.forget(requestKey(req));
+      this.orphansSwept.delete(requestKey(req));
       await this.workloads.forget(req.namespace, req.name);
       return {};
     }
@@ -86,6 +88,46 @@ export class ClusterReconciler extends EnvReconciler {
     if (s.infra.requeueAfterMs) r.requeueAfter = s.infra.requeueAfterMs;
     if (s.infra.failure) r.requeueAfter = Math.min(r.requeueAfter ?? 30_000, 30_000);
     return r;
+  }
+
+  /** Cluster namespace/name → when its provider machines were last checked for orphans (orphans.ts). */
+  private readonly orphansSwept = new Map<string, number>();
+
+  /** Provider machines whose Machine is gone are deleted, at most once per sweep interval (orphans.ts). */
+  private async reconcileOrphans(s: ClusterScope): Promise<PhaseResult | void> {
+    const { cluster } = s;
+    const interval = this.deps.orphanSweepIntervalMs ?? ORPHAN_SWEEP_INTERVAL_MS;
+    if (!s.infra.ready) return;
+    const key = keyOf(cluster);
+    const last = this.orphansSwept.get(key);
+    if (last !== undefined && Date.now() - last < interval) return { requeueAfter: last + interval - Date.now() };
+    let provider;
+    try {
+      provider = await this.deps.providers.get(cluster.spec.infrastructure.provider);
+    } catch {
+      return;
+    }
+    if (!provider.listMachines) return;
+    this.orphansSwept.set(key, Date.now());
+    try {
+      const listed = await provider.listMachines({ cluster });
+      const orphans = await orphanedMachines(listed,
+        async (namespace, name) => (await ignoreNotFound(this.cache.get<Machine>(MACHINE_GVK, { namespace, name }))) !== undefined,
+        async (namespace, name) => (await ignoreNotFound(this.client.get<Machine>(MACHINE_GVK, { namespace, name }))) !== undefined);
+      for (const o of orphans) {
+        const machine = { ...MACHINE_GVK, metadata: { name: o.machineName, namespace: o.machineNamespace, uid: o.machineUID }, spec: { clusterName: cluster.metadata.name } };
+        const res = await provider.deleteMachine({ cluster, machine });
+        if (res.status === 'failed') {
+          this.recorder.event(cluster, 'Warning', res.reason, `deleting orphaned provider machine ${o.providerID}: ${res.message}`);
+          continue;
+        }
+        this.recorder.event(cluster, 'Warning', 'OrphanMachineDeleted', `deleted provider machine ${o.providerID}: its Machine ${o.machineNamespace}/${o.machineName} no longer exists`);
+        s.ctx.log.info({ providerID: o.providerID, machine: `${o.machineNamespace}/${o.machineName}` }, 'orphaned provider machine deleted');
+      }
+    } catch (err) {
+      s.ctx.log.info({ err: errMessage(err) }, 'orphan sweep skipped; retried at the next interval');
+    }
+    return { requeueAfter: interval };
   }
 
   /** The shared PKI, the certificate key and the admin kubeconfig: they do not depend on the infrastructure. */

@@ -9,6 +9,8 @@ import { eventually, startControllerEnv, type ControllerEnv } from './cluster-en
 
 const CLUSTER = { apiVersion: 'clusterd.dev/v1alpha1', kind: 'Cluster' };
 const SECRET = { apiVersion: 'v1', kind: 'Secret' };
+const MACHINE = { apiVersion: 'clusterd.dev/v1alpha1', kind: 'Machine' };
+const EVENT = { apiVersion: 'v1', kind: 'Event' };
 type Secret = KubeObject & { data?: Record<string, string> };
 const text = (s: Secret, k: string): string => Buffer.from(s.data?.[k] ?? '', 'base64').toString('utf8');
 
@@ -76,5 +78,47 @@ describe('Cluster controller against a real API server', () => {
     assert.match(cl.status?.failureMessage ?? '', /spec\.infrastructure\.provider/);
     await c.delete({ ...CLUSTER, metadata: { name: 'beta', namespace: 'default' } });
     await eventually('beta gone', async () => c.get(CLUSTER, { namespace: 'default', name: 'beta' }).then(() => false, (e: unknown) => isNotFound(e)));
+  });
+});
+
+describe('Cluster controller: orphaned provider machines', () => {
+  let env: ControllerEnv;
+  before(async () => {
+    env = await startControllerEnv({ orphanSweepIntervalMs: 300 });
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  it('deletes a provider machine whose Machine does not exist, and keeps one whose Machine does', async () => {
+    const c = env.client;
+    await c.create({ ...CLUSTER, metadata: { name: 'gamma', namespace: 'default' }, spec: { infrastructure: { provider: 'inmemory', config: {} } } });
+    const cl = await eventually('cluster Provisioned', async () => {
+      const x = await c.get<Cluster & KubeObject>(CLUSTER, { namespace: 'default', name: 'gamma' });
+      return x.status?.infrastructureReady === true ? x : undefined;
+    });
+    // A Machine that exists (no Machine controller runs here, so nothing else touches its provider machine) ...
+    const kept = await c.create<KubeObject>({ ...MACHINE, metadata: { name: 'kept', namespace: 'default' }, spec: { clusterName: 'gamma', version: 'v1.37.2' } });
+    const provider = await env.providers.get('inmemory');
+    for (const m of [{ name: 'kept', uid: kept.metadata.uid }, { name: 'ghost', uid: 'uid-of-a-machine-long-gone' }]) {
+      const res = await provider.createOrGetMachine({ cluster: cl, machine: { ...MACHINE, metadata: { ...m, namespace: 'default' }, spec: { clusterName: 'gamma', version: 'v1.37.2' } }, userData: '#cloud-config\n{}\n' });
+      assert.notEqual(res.status, 'failed');
+    }
+    // ... and one whose Machine never existed: only that one goes, with a Warning Event naming it.
+    await eventually('the orphan deleted', async () => {
+      const names = (await provider.listMachines!({ cluster: cl })).map((m) => m.machineName);
+      return names.length === 1 && names[0] === 'kept';
+    });
+    const events = (await c.list<KubeObject & { reason?: string; type?: string; message?: string }>(EVENT, { namespace: 'default', fieldSelector: 'involvedObject.name=gamma' })).items;
+    const orphan = events.find((e) => e.reason === 'OrphanMachineDeleted');
+    assert.equal(orphan?.type, 'Warning');
+    assert.match(orphan?.message ?? '', /default\/ghost no longer exists/);
+    // Swept again and again: the machine whose Machine exists stays.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual((await provider.listMachines!({ cluster: cl })).map((m) => m.machineName), ['kept']);
+
+    await c.delete({ ...MACHINE, metadata: { name: 'kept', namespace: 'default' } });
+    await c.delete({ ...CLUSTER, metadata: { name: 'gamma', namespace: 'default' } });
+    await eventually('gamma gone', async () => c.get(CLUSTER, { namespace: 'default', name: 'gamma' }).then(() => false, (e: unknown) => isNotFound(e)));
   });
 });

@@ -27,7 +27,7 @@ export interface ControllerEnv {
   close(): Promise<void>;
 }
 
-export async function startControllerEnv(opts: { machines?: CloudInitRenderer; pollIntervalMs?: number } = {}): Promise<ControllerEnv> {
+export async function startControllerEnv(opts: { machines?: CloudInitRenderer; pollIntervalMs?: number; orphanSweepIntervalMs?: number } = {}): Promise<ControllerEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'clusterd-ctl-'));
   const server = await startApiServer({ port: 0 });
   const kc = server.kubeConfig();
@@ -41,7 +41,7 @@ export async function startControllerEnv(opts: { machines?: CloudInitRenderer; p
   providers.register('example', createExampleProvider);
   const mgr = new Manager({ kubeConfig: kc, logger, concurrency: 2, metricsBindAddress: '0', healthProbeBindAddress: '0', gracefulShutdownTimeoutMs: 5000 });
   const workloads = newWorkloadClusters(mgr, logger);
-  registerClusterController(mgr, { providers, workloads, logger, pollIntervalMs: opts.pollIntervalMs ?? 500 });
+  registerClusterController(mgr, { providers, workloads, logger, pollIntervalMs: opts.pollIntervalMs ?? 500, orphanSweepIntervalMs: opts.orphanSweepIntervalMs });
   if (opts.machines) registerMachineController(mgr, { providers, workloads, logger, renderCloudInit: opts.machines, pollIntervalMs: opts.pollIntervalMs ?? 500 });
   const abort = new AbortController();
   const running = mgr.start(abort.signal);
