@@ -13,6 +13,7 @@ import type { Logger } from '../../lib/logging.js';
 import { parseKubeconfig } from '../../lib/kubeconfig.js';
 import { nodeNameOfCert, registrationOf } from '../kubelet-node.js';
 import { createNode, healthyNodeConditions, renewNodeLease } from '../shared/node-upkeep.js';
+import { SyncLoop } from '../shared/sync-loop.js';
 import { KubeClient } from './kubeclient.js';
 import { parseFlags, parseStaticPod, type StaticPod } from './staticpods.js';
 
@@ -39,11 +40,9 @@ export class SimKubelet {
   private readonly watchers: FSWatcher[] = [];
   private readonly running = new Map<string, StaticPod>();
   private readonly failedPods = new Map<string, string>();
-  private syncTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
-  private syncing?: Promise<void>;
-  private resync = false;
+  private readonly loop = new SyncLoop(() => this.sync(), (err) => this.o.logger.warn({ machine: this.o.machine, err: String(err) }, 'kubelet sync failed'));
   private client?: KubeClient;
   private nodeName?: string;
   private nodeUID?: string;
@@ -75,31 +74,16 @@ export class SimKubelet {
     this.stopped = true;
     for (const w of this.watchers) w.close();
     this.watchers.length = 0;
-    for (const t of [this.syncTimer, this.retryTimer]) if (t) clearTimeout(t);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
-    await this.syncing?.catch(() => undefined);
+    await this.loop.stop();
     for (const component of [...this.running.keys()]) await this.o.host.stopPod(this.o.machine, component).catch(() => undefined);
     this.running.clear();
     this.client?.close();
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.syncTimer) clearTimeout(this.syncTimer);
-    this.syncTimer = setTimeout(() => {
-      this.syncTimer = undefined;
-      if (this.syncing) {
-        this.resync = true;
-        return;
-      }
-      this.syncing = this.sync().finally(() => {
-        this.syncing = undefined;
-        if (this.resync) {
-          this.resync = false;
-          this.schedule(0);
-        }
-      });
-    }, delayMs);
+    this.loop.schedule(delayMs);
   }
 
   /** Retries what failed (a pod that crashed on start, registration against an API not up yet) with backoff. */

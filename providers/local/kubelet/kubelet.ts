@@ -21,6 +21,7 @@ import { parseKubeconfig } from '../../../lib/kubeconfig.js';
 import { ApiError, KubeClient, type KubeObject } from '../../inmemory/kubeclient.js';
 import { nodeNameOfCert, registrationOf } from '../../kubelet-node.js';
 import { createNode, healthyNodeConditions, renewNodeLease } from '../../shared/node-upkeep.js';
+import { SyncLoop } from '../../shared/sync-loop.js';
 import { parseFlags } from '../../inmemory/staticpods.js';
 import { prepareHostPath, ProcessContainer, type Bind, type ContainerSpec, type ContainerState } from './container.js';
 import { containerCommand, containerEnv } from './container-env.js';
@@ -81,12 +82,10 @@ export interface ProcessKubeletOptions {
 export class ProcessKubelet {
   private readonly pods = new Map<string, StaticPod>();
   private watcher?: FSWatcher;
-  private syncTimer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
   private leaseTimer?: NodeJS.Timeout;
-  private syncing = false;
-  private again = false;
+  private readonly loop = new SyncLoop(() => this.sync(), (err) => this.o.logger.warn({ err: String(err) }, 'kubelet sync failed'));
   private client?: KubeClient;
   private nodeName?: string;
   private nodeUID?: string;
@@ -112,7 +111,8 @@ export class ProcessKubelet {
   async stop(): Promise<void> {
     this.stopped = true;
     this.watcher?.close();
-    for (const t of [this.syncTimer, this.statusTimer]) if (t) clearTimeout(t);
+    void this.loop.stop();
+    if (this.statusTimer) clearTimeout(this.statusTimer);
     for (const t of [this.resyncTimer, this.leaseTimer]) if (t) clearInterval(t);
     // etcd last: a kube-apiserver whose etcd is gone spends its whole grace period failing to drain.
     const isEtcd = (p: StaticPod): boolean => p.manifest.metadata.labels?.component === 'etcd';
@@ -133,23 +133,7 @@ export class ProcessKubelet {
   }
 
   private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.syncTimer) clearTimeout(this.syncTimer);
-    this.syncTimer = setTimeout(() => {
-      this.syncTimer = undefined;
-      if (this.syncing) {
-        this.again = true;
-        return;
-      }
-      this.syncing = true;
-      void this.sync().catch((err: unknown) => this.o.logger.warn({ err: String(err) }, 'kubelet sync failed')).finally(() => {
-        this.syncing = false;
-        if (this.again) {
-          this.again = false;
-          this.schedule(0);
-        }
-      });
-    }, ms);
+    this.loop.schedule(ms);
   }
 
   private async sync(): Promise<void> {
